@@ -1,0 +1,81 @@
+"""The unit of work that travels from readers to the analysis: a few thousand events, columnar.
+
+A batch is immutable and self-describing so that a processor applied to it needs nothing else
+(coffea's model): the random seed for a batch is derived from ``(seed, batch.index)`` and never
+from the batch size, which keeps results independent of batching and of the number of workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import awkward as ak
+import numpy as np
+
+#: Fields every particle record carries, in this order (units: GeV; ``parent`` is an index).
+PARTICLE_FIELDS: tuple[str, ...] = ("px", "py", "pz", "E", "m", "pid", "status", "parent")
+
+
+@dataclass(frozen=True)
+class EventBatch:
+    """Columnar events.
+
+    ``particles`` is jagged (one list per event) with :data:`PARTICLE_FIELDS`:
+    momenta in GeV (readers convert MeV), ``pid`` the PDG code, ``status`` the generator status,
+    ``parent`` the index *within the same event* of the first mother particle (-1 when the
+    particle has no mother: beams, or particles of a HepMC record without vertices).
+    One mother is enough for every ancestry question the analyses ask (is a lepton from a hadron
+    or a tau? is a b-hadron the last of its chain?), and it keeps ancestry a plain integer column.
+
+    ``weights`` has shape ``(n_events, len(weight_names))``; the first column is the nominal.
+    ``xsec_pb``/``xsec_err_pb`` is the cross-section the file states (the last value seen, as
+    generators refine it while running); ``None`` when the file has none.
+    """
+
+    particles: ak.Array
+    weights: np.ndarray
+    weight_names: tuple[str, ...]
+    event_numbers: np.ndarray
+    source: str = ""
+    #: position of this batch in the run (files concatenated); seeds derive from it
+    index: int = 0
+    #: index of the first event of this batch within ``source`` (0-based, after ``--skip``)
+    first_event: int = 0
+    xsec_pb: float | None = None
+    xsec_err_pb: float | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.particles)
+        if self.weights.ndim != 2 or self.weights.shape[0] != n:
+            raise ValueError(f"weights shape {self.weights.shape} does not match {n} events")
+        if self.weights.shape[1] != len(self.weight_names):
+            raise ValueError("weights columns and weight_names differ in length")
+        if len(self.event_numbers) != n:
+            raise ValueError("event_numbers length differs from the number of events")
+
+    def __len__(self) -> int:
+        return len(self.particles)
+
+    @property
+    def nominal_weight(self) -> np.ndarray:
+        return np.asarray(self.weights[:, 0])
+
+
+def make_particles(
+    counts: np.ndarray,
+    columns: dict[str, np.ndarray],
+) -> ak.Array:
+    """Build the jagged particle array from flat columns and per-event counts (zero-copy)."""
+    missing = [f for f in PARTICLE_FIELDS if f not in columns]
+    if missing:
+        raise ValueError(f"particle columns missing: {missing}")
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    content = ak.contents.RecordArray(
+        [ak.contents.NumpyArray(np.asarray(columns[f])) for f in PARTICLE_FIELDS],
+        list(PARTICLE_FIELDS),
+    )
+    layout = ak.contents.ListOffsetArray(ak.index.Index64(offsets), content)
+    return ak.Array(layout)
