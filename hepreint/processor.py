@@ -1,0 +1,162 @@
+"""Apply a compiled analysis to one batch: objects → overlap removal → variables → cuts → yields.
+
+Stateless and pure (coffea's processor model): the output depends only on the batch, the
+analysis and the seed, so any executor may run it anywhere and add the results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import awkward as ak
+import numpy as np
+
+from . import objects as obj
+from .batch import EventBatch
+from .errors import SpecError
+from .spec.analysis import Analysis, ObjectDef
+from .spec.expr import Scope
+from .yields import Yields
+
+
+@dataclass(frozen=True)
+class Processor:
+    analysis: Analysis
+    seed: int = 0
+
+    def rng(self, batch: EventBatch) -> np.random.Generator:
+        """The generator for this batch: from (seed, batch index), never from the batch size."""
+        return np.random.default_rng([self.seed, batch.index])
+
+    def process(self, batch: EventBatch) -> Yields:
+        values = self.evaluate(batch)
+        weights = self._weights(batch, values)
+        masks = self._region_masks(values, len(batch))
+        return Yields.from_masks(self.analysis.layout, masks, weights, batch.weight_names)
+
+    def evaluate(self, batch: EventBatch) -> dict[str, Any]:
+        """All collections, parameters and variables for the batch (also used by ``inspect``)."""
+        a = self.analysis
+        values: dict[str, Any] = dict(a.parameters)
+        values.update(build_objects(a, batch))
+        for name, expr in a.variables.items():
+            values[name] = expr(Scope(values))
+        return values
+
+    def _weights(self, batch: EventBatch, values: dict[str, Any]) -> np.ndarray:
+        w = np.asarray(batch.weights, dtype=np.float64)
+        for expr in self.analysis.event_weights:
+            extra = _per_event(expr(Scope(values)), len(batch), expr.source, fill=0.0)
+            w = w * extra[:, None]
+        return w
+
+    def _region_masks(self, values: dict[str, Any], n: int) -> dict[str, np.ndarray]:
+        cut_masks = {
+            name: _per_event(c(Scope(values)), n, c.source, fill=False).astype(bool)
+            for name, c in self.analysis.cuts.items()
+        }
+        out = {}
+        for region in self.analysis.regions:
+            rows = []
+            current = np.ones(n, dtype=bool)
+            for step in region.steps:
+                if step.cut is not None:
+                    current = current & cut_masks[step.cut]
+                elif step.bin is not None:
+                    var, lo, hi = step.bin
+                    x = _per_event(values[var], n, var, fill=np.nan)
+                    current = current & (x >= lo) & (x < hi)
+                rows.append(current)
+            out[region.name] = np.stack(rows)
+        return out
+
+
+def _per_event(x: Any, n: int, what: str, *, fill: Any) -> np.ndarray:
+    """A per-event numpy column from an expression value; jagged values are a spec error."""
+    if isinstance(x, bool | int | float | np.number):
+        return np.full(n, x)
+    arr = ak.Array(x) if not isinstance(x, np.ndarray) else x
+    if isinstance(arr, ak.Array):
+        if arr.ndim != 1:
+            raise SpecError(
+                f"expression {what!r} gives a list per event, not one value; "
+                "reduce it with count(), sum(), maxof(), any() or index it ([0])"
+            )
+        arr = ak.to_numpy(ak.fill_none(arr, fill))
+    return np.asarray(arr)
+
+
+def build_objects(a: Analysis, batch: EventBatch) -> dict[str, ak.Array]:
+    """Base objects from truth particles, overlap removal in the listed order, then derived."""
+    invisible: list[int] = []
+    for o in a.objects:
+        if o.kind == "met":
+            invisible += list(o.params.get("invisible_pids", []))
+    truth = obj.truth_view(batch, extra_invisible_pids=invisible)
+    out: dict[str, ak.Array] = {}
+    lepton_mask = None
+    for o in a.objects:
+        if o.kind in ("jet", "large_r_jet") and o.params.get("exclude_prompt_leptons", True):
+            if lepton_mask is None:
+                lepton_mask = obj.lepton_particle_mask(truth, dress_dR=_dress_dR(a))
+    for o in a.objects:
+        if o.kind in ("select", "merge"):
+            continue
+        out[o.name] = _build_base(o, truth, lepton_mask)
+    for o in a.objects:  # large-R jets may count objects of other base collections
+        for field, spec in (o.params.get("count_inside") or {}).items():
+            if o.kind == "large_r_jet":
+                inner = out[spec["collection"]]
+                out[o.name] = ak.with_field(
+                    out[o.name],
+                    obj.count_inside(out[o.name], inner, dR=spec.get("dR", 1.0)),
+                    field,
+                )
+    for rule in a.overlap_removal:
+        out[rule.remove] = obj.overlap_remove(out[rule.remove], out[rule.near], dR=rule.dR)
+    for o in a.objects:
+        if o.kind == "select":
+            parent = out[o.sources[0]]
+            assert o.where is not None
+            out[o.name] = parent[o.where(Scope({}, obj=parent))]
+        elif o.kind == "merge":
+            merged = ak.concatenate([out[s] for s in o.sources], axis=1)
+            out[o.name] = merged[ak.argsort(merged.pt, axis=1, ascending=False)]
+    return out
+
+
+def _dress_dR(a: Analysis) -> float:
+    for o in a.objects:
+        if o.kind in ("electron", "muon"):
+            return float(o.params.get("dress_dR", 0.1))
+    return 0.1
+
+
+def _build_base(o: ObjectDef, truth: ak.Array, lepton_mask: Any) -> ak.Array:
+    p = dict(o.params)
+    if o.kind == "electron":
+        coll = obj.electrons(truth, **p)
+    elif o.kind == "muon":
+        coll = obj.muons(truth, **p)
+    elif o.kind == "photon":
+        coll = obj.photons(truth, **p)
+    elif o.kind == "tau":
+        coll = obj.taus(truth, **p)
+    elif o.kind == "met":
+        return obj.met(truth)
+    elif o.kind in ("jet", "large_r_jet"):
+        excl = p.pop("exclude_prompt_leptons", True)
+        flavour_dR = p.pop("flavour_dR", 0.3)
+        p.pop("count_inside", None)
+        inputs = obj.jet_inputs(truth, exclude=lepton_mask if excl else None)
+        if o.kind == "jet":
+            coll = obj.jets(inputs, **p)
+        else:
+            coll = obj.large_r_jets(inputs, **p)
+        coll = ak.with_field(coll, obj.flavour_label(coll, truth, dR=flavour_dR), "flavour")
+    else:  # pragma: no cover - the schema forbids other kinds
+        raise SpecError(f"unknown object type {o.kind!r}")
+    if o.where is not None:
+        coll = coll[o.where(Scope({}, obj=coll))]
+    return coll

@@ -1,0 +1,317 @@
+"""Load ``analyses/<Name>/analysis.yaml``: validate against the schema, then compile once.
+
+All problems are collected and raised together as one :class:`SpecError` whose lines each name
+the file, the line, the YAML path and the fix. Compilation resolves every name an expression
+uses, orders variables by dependency, and expands regions (parents, bins) into flat cut-flows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+from ..errors import SpecError
+from ..schemas import validate
+from .expr import Compiled, ExpressionError, compile_expression
+from .yamlfile import LocatedYAML, PathKey, load_yaml
+
+ALL_EVENTS = "all events"
+BASE_TYPES = ("electron", "muon", "photon", "tau", "jet", "large_r_jet", "met")
+
+
+@dataclass(frozen=True)
+class ObjectDef:
+    name: str
+    kind: str  # one of BASE_TYPES, "select" or "merge"
+    params: dict[str, Any]
+    where: Compiled | None = None
+    sources: tuple[str, ...] = ()  # for select: (parent,), merge: the merged names
+
+
+@dataclass(frozen=True)
+class OverlapRule:
+    remove: str
+    near: str
+    dR: float
+
+
+@dataclass(frozen=True)
+class Step:
+    """One cut-flow step: a named cut, or a bin condition ``lo <= variable < hi``."""
+
+    label: str
+    cut: str | None = None
+    bin: tuple[str, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class RegionDef:
+    name: str
+    steps: tuple[Step, ...]
+    description: str = ""
+    bin: dict[str, Any] | None = None
+
+
+@dataclass
+class Analysis:
+    directory: Path
+    metadata: dict[str, Any]
+    parameters: dict[str, float]
+    objects: list[ObjectDef]
+    overlap_removal: list[OverlapRule]
+    variables: dict[str, Compiled]  # in dependency order
+    cuts: dict[str, Compiled]
+    regions: list[RegionDef]
+    event_weights: list[Compiled]
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata["name"])
+
+    @property
+    def layout(self) -> dict[str, tuple[str, ...]]:
+        return {r.name: tuple(s.label for s in r.steps) for r in self.regions}
+
+    def digest(self) -> str:
+        """sha256 over the analysis directory's files (names and contents), for provenance."""
+        return directory_digest(self.directory)
+
+    def with_parameters(self, values: dict[str, float]) -> Analysis:
+        unknown = [k for k in values if k not in self.parameters]
+        if unknown:
+            known = ", ".join(self.parameters) or "none"
+            raise SpecError(
+                f"{self.directory / 'analysis.yaml'}: unknown parameter(s) {', '.join(unknown)}; "
+                f"this analysis declares: {known}"
+            )
+        new = dict(self.parameters)
+        new.update(values)
+        clone = Analysis(**{**self.__dict__, "parameters": new})
+        return clone
+
+
+def directory_digest(directory: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(directory.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts:
+            h.update(str(p.relative_to(directory)).encode())
+            h.update(b"\0")
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def resolve_analysis_path(path: str | Path) -> Path:
+    """A directory, its ``analysis.yaml``, or the name of a shipped analysis."""
+    p = Path(path)
+    if p.is_file():
+        return p
+    if p.is_dir():
+        return p / "analysis.yaml"
+    from ..catalog import find_analysis
+
+    found = find_analysis(str(path))
+    if found is not None:
+        return found / "analysis.yaml"
+    raise SpecError(
+        f"{path}: no such analysis directory or shipped analysis; "
+        "run 'hepreint list' to see the preserved analyses"
+    )
+
+
+def load_analysis(path: str | Path) -> Analysis:
+    yaml_path = resolve_analysis_path(path)
+    if not yaml_path.exists():
+        raise SpecError(f"{yaml_path}: missing; an analysis directory must hold analysis.yaml")
+    doc = load_yaml(yaml_path)
+    if not isinstance(doc.data, dict):
+        raise SpecError(f"{yaml_path}: expected a mapping at the top level (schema, metadata, ...)")
+    problems = validate(doc.data, "analysis", doc)
+    if problems:
+        raise SpecError(_join(yaml_path, problems))
+    return _Builder(doc).build()
+
+
+def _join(path: Path, problems: list[str]) -> str:
+    head = f"{path}: {len(problems)} problem(s) in the analysis specification"
+    return "\n".join([head] + [f"  {p}" for p in problems])
+
+
+class _Builder:
+    def __init__(self, doc: LocatedYAML) -> None:
+        self.doc = doc
+        self.data: dict[str, Any] = doc.data
+        self.problems: list[str] = []
+
+    def err(self, key: PathKey, msg: str) -> None:
+        self.problems.append(f"{self.doc.where(key)}: {msg}")
+
+    def expr(self, key: PathKey, source: Any, known: set[str], **kw: Any) -> Compiled | None:
+        try:
+            return compile_expression(source, known, **kw)
+        except ExpressionError as exc:
+            self.err(key, f"{exc} in {str(source)!r}")
+            return None
+
+    def build(self) -> Analysis:
+        d = self.data
+        params = {k: float(v["default"]) for k, v in (d.get("parameters") or {}).items()}
+        objects, names = self._objects(set(params))
+        overlap = self._overlap(names)
+        variables = self._variables(names | set(params))
+        known = names | set(params) | set(d.get("variables") or {})
+        cuts: dict[str, Compiled] = {}
+        for cname, spec in d["cuts"].items():
+            src = spec["expr"] if isinstance(spec, dict) else spec
+            c = self.expr(("cuts", cname), src, known)
+            if c is not None:
+                cuts[cname] = c
+        regions = self._regions(set(d["cuts"]), set(variables))
+        weights = []
+        for i, w in enumerate((d.get("weights") or {}).get("event", [])):
+            c = self.expr(("weights", "event", i), w, known)
+            if c is not None:
+                weights.append(c)
+        if self.problems:
+            raise SpecError(_join(self.doc.path, self.problems))
+        return Analysis(
+            directory=self.doc.path.parent,
+            metadata=d["metadata"],
+            parameters=params,
+            objects=objects,
+            overlap_removal=overlap,
+            variables=variables,
+            cuts=cuts,
+            regions=regions,
+            event_weights=weights,
+            raw=d,
+        )
+
+    def _objects(self, params: set[str]) -> tuple[list[ObjectDef], set[str]]:
+        base: list[ObjectDef] = []
+        derived: list[ObjectDef] = []
+        seen: set[str] = set()
+        for name, spec in self.data["objects"].items():
+            key: PathKey = ("objects", name)
+            where = None
+            if "where" in spec:
+                where = self.expr(key + ("where",), spec["where"], params, object_scope=True)
+            if "type" in spec:
+                p = {k: v for k, v in spec.items() if k not in ("type", "where", "source")}
+                base.append(ObjectDef(name, spec["type"], p, where))
+            elif "from" in spec:
+                if spec["from"] not in self.data["objects"]:
+                    self.err(key + ("from",), _unknown("collection", spec["from"], seen))
+                elif spec["from"] not in seen:
+                    self.err(key + ("from",), f"{spec['from']!r} must be defined before {name!r}")
+                derived.append(ObjectDef(name, "select", {}, where, (spec["from"],)))
+            else:
+                for i, m in enumerate(spec["merge"]):
+                    if m not in seen:
+                        self.err(key + ("merge", i), _unknown("earlier collection", m, seen))
+                derived.append(ObjectDef(name, "merge", {}, None, tuple(spec["merge"])))
+            seen.add(name)
+        for o in base:
+            for fld, inner in (o.params.get("count_inside") or {}).items():
+                if inner["collection"] not in seen:
+                    self.err(
+                        ("objects", o.name, "count_inside", fld, "collection"),
+                        _unknown("collection", inner["collection"], seen),
+                    )
+        return base + derived, seen
+
+    def _overlap(self, names: set[str]) -> list[OverlapRule]:
+        rules = []
+        base = {n for n, s in self.data["objects"].items() if "type" in s}
+        for i, r in enumerate(self.data.get("overlap_removal") or []):
+            for role in ("remove", "near"):
+                if r[role] not in base:
+                    self.err(
+                        ("overlap_removal", i, role),
+                        _unknown("base object collection", r[role], base)
+                        + " (overlap removal runs on base objects, before derived collections)",
+                    )
+            rules.append(OverlapRule(r["remove"], r["near"], float(r["dR"])))
+        return rules
+
+    def _variables(self, known: set[str]) -> dict[str, Compiled]:
+        raw = self.data.get("variables") or {}
+        allnames = known | set(raw)
+        compiled: dict[str, Compiled] = {}
+        for vname, spec in raw.items():
+            src = spec["expr"] if isinstance(spec, dict) else spec
+            c = self.expr(("variables", vname), src, allnames)
+            if c is not None:
+                compiled[vname] = c
+        graph = {v: {n for n in c.names if n in raw} for v, c in compiled.items()}
+        try:
+            order = list(TopologicalSorter(graph).static_order())
+        except CycleError as exc:
+            self.err(("variables",), f"variables depend on each other in a cycle: {exc.args[1]}")
+            return compiled
+        return {v: compiled[v] for v in order if v in compiled}
+
+    def _regions(self, cuts: set[str], variables: set[str]) -> list[RegionDef]:
+        spec = self.data["regions"]
+        steps_of: dict[str, tuple[Step, ...]] = {}
+
+        def steps(name: str, chain: tuple[str, ...]) -> tuple[Step, ...]:
+            if name in steps_of:
+                return steps_of[name]
+            r = spec[name]
+            key: PathKey = ("regions", name)
+            out: tuple[Step, ...] = (Step(ALL_EVENTS),)
+            if "parent" in r:
+                parent = r["parent"]
+                if parent not in spec:
+                    self.err(key + ("parent",), _unknown("region", parent, set(spec)))
+                elif parent in chain:
+                    self.err(key + ("parent",), f"regions form a cycle: {' -> '.join(chain)}")
+                else:
+                    out = steps(parent, chain + (parent,))
+            for i, c in enumerate(r.get("cuts", [])):
+                if c not in cuts:
+                    self.err(key + ("cuts", i), _unknown("cut", c, cuts))
+                out = out + (Step(c, cut=c),)
+            steps_of[name] = out
+            return out
+
+        regions: list[RegionDef] = []
+        for name, r in spec.items():
+            base = steps(name, (name,))
+            bins = r.get("bins")
+            if not bins:
+                regions.append(RegionDef(name, base, r.get("description", "")))
+                continue
+            var, edges = bins["variable"], [float(e) for e in bins["edges"]]
+            if var not in variables:
+                self.err(("regions", name, "bins", "variable"), _unknown("variable", var, variables))
+            if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+                self.err(("regions", name, "bins", "edges"), "bin edges must increase")
+            uppers = edges[1:] + ([float("inf")] if bins.get("overflow") else [])
+            for i, (lo, hi) in enumerate(zip(edges, uppers, strict=False)):
+                label = f"{_fmt(lo)} <= {var} < {_fmt(hi)}"
+                regions.append(
+                    RegionDef(
+                        f"{name}_bin{i}",
+                        base + (Step(label, bin=(var, lo, hi)),),
+                        r.get("description", ""),
+                        {"region": name, "variable": var, "index": i, "low": lo, "high": hi},
+                    )
+                )
+        return regions
+
+
+def _fmt(x: float) -> str:
+    return "inf" if x == float("inf") else f"{x:g}"
+
+
+def _unknown(what: str, name: str, known: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown {what} {name!r}{hint}"
