@@ -1,0 +1,89 @@
+"""Flat-array plumbing shared by the object builders.
+
+Every builder works on the flattened particle content plus the per-event offsets (one numpy
+gather/scatter over the whole batch) and only re-wraps the result as a jagged array at the end;
+this keeps the cost independent of the number of events (no per-event Python loop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import awkward as ak
+import numpy as np
+import vector
+
+vector.register_awkward()
+
+#: momentum fields of every four-vector record built here (vector's Momentum4D convention)
+P4_FIELDS: tuple[str, ...] = ("px", "py", "pz", "E")
+
+
+def offsets_of(array: ak.Array) -> np.ndarray:
+    """Offsets (length n_events + 1, starting at 0) of a singly-jagged array."""
+    counts = np.asarray(ak.to_numpy(ak.num(array, axis=1)), dtype=np.int64)
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def flat(array: ak.Array, field: str | None = None, dtype: type | None = None) -> np.ndarray:
+    """Flattened (contiguous numpy) content of one field of a singly-jagged array."""
+    values = array if field is None else array[field]
+    out = np.asarray(ak.to_numpy(ak.flatten(values, axis=1)))
+    return out.astype(dtype, copy=False) if dtype is not None else out
+
+
+def event_index(offsets: np.ndarray) -> np.ndarray:
+    """Event number of every flattened element."""
+    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+
+
+def jagged(
+    columns: Mapping[str, np.ndarray | ak.contents.Content],
+    offsets: np.ndarray,
+    *,
+    with_name: str | None = None,
+) -> ak.Array:
+    """Wrap flat columns (all the same length) as one jagged record array, zero-copy."""
+    contents = [
+        c if isinstance(c, ak.contents.Content) else ak.contents.NumpyArray(np.asarray(c))
+        for c in columns.values()
+    ]
+    params = {"__record__": with_name} if with_name else None
+    record = ak.contents.RecordArray(
+        contents, list(columns), length=int(offsets[-1]), parameters=params
+    )
+    layout = ak.contents.ListOffsetArray(ak.index.Index64(np.asarray(offsets, np.int64)), record)
+    return ak.Array(layout)
+
+
+def momentum_columns(array: ak.Array) -> dict[str, np.ndarray]:
+    """Flat float64 px, py, pz, E of a jagged array of four-vectors (or of a ``p4`` field)."""
+    source = array.p4 if "p4" in ak.fields(array) else array
+    return {f: flat(source, f, np.float64) for f in P4_FIELDS}
+
+
+def p4(array: ak.Array) -> ak.Array:
+    """The vector-behaving four-momentum of objects (truth views carry it as ``p4``)."""
+    return array.p4 if "p4" in ak.fields(array) else array
+
+
+def sort_and_cut(objects: ak.Array, pt_min: float, abs_eta_max: float) -> ak.Array:
+    """Apply pT / |eta| acceptance and order by decreasing pT (the analyses' convention)."""
+    vec = p4(objects)
+    pt = vec.pt
+    with np.errstate(divide="ignore", invalid="ignore"):
+        keep = (pt >= pt_min) & (abs(vec.eta) < abs_eta_max) if np.isfinite(abs_eta_max) else (
+            pt >= pt_min
+        )
+    objects = objects[keep]
+    return objects[ak.argsort(p4(objects).pt, axis=1, ascending=False, stable=True)]
+
+
+def delta_r_nested(a: ak.Array, b: ak.Array) -> ak.Array:
+    """ΔR(a_i, b_j) as ``[event][i][j]`` (vector's deltaR: rapidity-free, eta-phi distance)."""
+    pairs = ak.cartesian([p4(a), p4(b)], axis=1, nested=True)
+    left, right = ak.unzip(pairs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return left.deltaR(right)
