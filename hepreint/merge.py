@@ -1,0 +1,68 @@
+"""Merge results files of one analysis run on separate inputs (files, halves, grid jobs).
+
+The exact accumulators in each file add bit-exactly; the cross-section of the merged sample is
+the Σw-weighted mean of the inputs' (identical inputs give it unchanged).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .errors import HepreintError
+from .results import Results, yields_from_dict
+from .spec.analysis import load_analysis
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise HepreintError(f"{path}: cannot read results JSON ({exc}); pass a results.json") from None
+    if doc.get("schema") != "hepreint-results/1":
+        raise HepreintError(f"{path}: not a hepreint results file (schema {doc.get('schema')!r})")
+    return doc
+
+
+def merge_files(paths: list[Path], outdir: Path) -> Path:
+    docs = [_load(p) for p in paths]
+    if len({d["analysis"]["sha256"] for d in docs}) > 1:
+        raise HepreintError(
+            f"{', '.join(map(str, paths))}: made with different versions of the analysis "
+            "(sha256 differs); rerun them with one version"
+        )
+    if len({json.dumps(d["analysis"]["parameters"], sort_keys=True) for d in docs}) > 1:
+        raise HepreintError("results were made with different analysis parameters; merge per point")
+    a = load_analysis(docs[0]["analysis"]["directory"]).with_parameters(
+        docs[0]["analysis"]["parameters"]
+    )
+    if a.digest() != docs[0]["analysis"]["sha256"]:
+        raise HepreintError(
+            f"{a.directory}: the analysis changed since these results were made; rerun them"
+        )
+    yields = yields_from_dict(docs[0])
+    for d in docs[1:]:
+        yields = yields + yields_from_dict(d)
+    norms = [d["normalisation"] for d in docs]
+    xs = [(n["xsec_pb"], n["sumw_all"]) for n in norms if n["xsec_pb"] is not None]
+    xsec = None
+    if len(xs) == len(norms) and sum(w for _, w in xs) > 0:
+        xsec = sum(x * w for x, w in xs) / sum(w for _, w in xs)
+    prov = dict(docs[0]["provenance"])
+    prov["inputs"] = [i for d in docs for i in d["provenance"]["inputs"]]
+    prov["merged_from"] = [str(p) for p in paths]
+    res = Results(
+        analysis=a,
+        yields=yields,
+        xsec_pb=xsec,
+        xsec_err_pb=None,
+        xsec_source="Σw-weighted mean of merged inputs" if xsec is not None else None,
+        lumi_fb=norms[0]["luminosity_fb"],
+        lumi_source=norms[0].get("luminosity_source", ""),
+        provenance=prov,
+        status="partial" if any(d["status"] == "partial" for d in docs) else "complete",
+        errors=[e for d in docs for e in d["errors"]],
+        warnings=sorted({w for d in docs for w in d["warnings"]}),
+    )
+    return res.write(outdir)

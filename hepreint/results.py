@@ -1,0 +1,248 @@
+"""Normalised results with provenance: JSON (schema-validated), and a readable cut-flow table.
+
+Normalisation happens here, once: yield = Σw · σ·L / Σw(all events read), σ in pb and L in
+fb⁻¹ (1 pb = 1000 fb). Every weight variation is normalised with the *nominal* Σw(all), so a
+variation that changes the total rate shows up in the yields. Without a cross-section the
+results are Σw (unnormalised) and say so in the JSON, the table and a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import HepreintError
+from .exact import to_float
+from .schemas import validate
+from .spec.analysis import Analysis
+from .yields import RegionYields, Yields
+
+SCHEMA_ID = "hepreint-results/1"
+
+
+@dataclass
+class Results:
+    analysis: Analysis
+    yields: Yields
+    xsec_pb: float | None
+    xsec_err_pb: float | None
+    xsec_source: str | None
+    lumi_fb: float
+    lumi_source: str
+    provenance: dict[str, Any]
+    status: str = "complete"
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def normalised(self) -> bool:
+        return self.xsec_pb is not None and self.sumw_all > 0
+
+    @property
+    def sumw_all(self) -> float:
+        return to_float(self.yields.sumw_all[0]) if self.yields.sumw_all else 0.0
+
+    @property
+    def factor(self) -> float:
+        """Multiplies Σw to give expected events at the luminosity (1 when unnormalised)."""
+        if not self.normalised:
+            return 1.0
+        assert self.xsec_pb is not None
+        return self.xsec_pb * 1000.0 * self.lumi_fb / self.sumw_all
+
+    def region_yield(self, region: str, weight: int = 0) -> tuple[float, float]:
+        """(yield, statistical error) of a region's last step."""
+        r = self.yields.regions[region]
+        f = self.factor
+        return (to_float(r.sumw[-1][weight]) * f, math.sqrt(to_float(r.sumw2[-1][weight])) * f)
+
+    def to_dict(self) -> dict[str, Any]:
+        a = self.analysis
+        f = self.factor
+        regions = {}
+        defs = {r.name: r for r in a.regions}
+        for name, ry in self.yields.regions.items():
+            regions[name] = _region_dict(ry, defs[name].description, defs[name].bin, f, self)
+        meta = a.metadata
+        return {
+            "schema": SCHEMA_ID,
+            "status": self.status,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "analysis": {
+                "name": meta["name"],
+                "title": meta["title"],
+                "experiment": meta["experiment"],
+                "arxiv": meta["arxiv"],
+                "sqrt_s_TeV": meta["sqrt_s_TeV"],
+                "status": meta["status"],
+                "approximations": meta.get("approximations", []),
+                "parameters": a.parameters,
+                "directory": str(a.directory),
+                "sha256": self.provenance.get("analysis_sha256", ""),
+            },
+            "normalisation": {
+                "normalised": self.normalised,
+                "xsec_pb": self.xsec_pb,
+                "xsec_err_pb": self.xsec_err_pb,
+                "xsec_source": self.xsec_source,
+                "luminosity_fb": self.lumi_fb,
+                "luminosity_source": self.lumi_source,
+                "n_events": self.yields.n_events,
+                "sumw_all": self.sumw_all,
+                "factor": f,
+                "yield_unit": "events" if self.normalised else "sum of weights (unnormalised)",
+            },
+            "weight_names": list(self.yields.weight_names),
+            "regions": regions,
+            "exact": _exact_dict(self.yields),
+            "provenance": self.provenance,
+        }
+
+    def write(self, directory: str | Path) -> Path:
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "results.json"
+        doc = self.to_dict()
+        problems = validate(doc, "results")
+        if problems:  # a bug of ours, not of the user: say so plainly
+            raise HepreintError(f"internal error: results fail their schema: {problems[0]}")
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(doc, indent=1, default=_json_default) + "\n", encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    def cutflow_table(self) -> str:
+        """The terminal cut-flow: one block per region (bins folded to their last step)."""
+        unit = "events" if self.normalised else "Σw (unnormalised)"
+        lines = [
+            f"{self.analysis.metadata['title']}",
+            f"arXiv:{self.analysis.metadata['arxiv']}  status: {self.analysis.metadata['status']}"
+            f"  events read: {self.yields.n_events}",
+        ]
+        if self.normalised:
+            lines.append(
+                f"normalised to σ = {self.xsec_pb:.6g} pb ({self.xsec_source}) × "
+                f"L = {self.lumi_fb:g} fb⁻¹ ({self.lumi_source})"
+            )
+        else:
+            lines.append("NOT NORMALISED: no cross-section in the file and no --xsec given")
+        f = self.factor
+        for r in self.analysis.regions:
+            ry = self.yields.regions[r.name]
+            if r.bin is not None and r.bin["index"] > 0:
+                continue
+            title = r.bin["region"] if r.bin else r.name
+            lines.append("")
+            lines.append(f"[{title}] {r.description}")
+            lines.append(f"  {'step':<34}{'raw':>8}{unit:>22}{'± stat':>12}{'eff':>9}")
+            sw = ry.sumw_float()[:, 0]
+            sw2 = ry.sumw2_float()[:, 0]
+            steps = list(ry.steps) if r.bin is None else list(ry.steps[:-1])
+            for i, step in enumerate(steps):
+                eff = sw[i] / sw[0] if sw[0] else float("nan")
+                lines.append(
+                    f"  {step:<34}{ry.n[i]:>8}{sw[i] * f:>22.5g}{math.sqrt(sw2[i]) * f:>12.3g}"
+                    f"{eff:>9.4f}"
+                )
+            if r.bin is not None:
+                for rb in self.analysis.regions:
+                    if rb.bin and rb.bin["region"] == r.bin["region"]:
+                        yb = self.yields.regions[rb.name]
+                        lines.append(
+                            f"    {rb.steps[-1].label:<32}{yb.n[-1]:>8}"
+                            f"{to_float(yb.sumw[-1][0]) * f:>22.5g}"
+                            f"{math.sqrt(to_float(yb.sumw2[-1][0])) * f:>12.3g}"
+                        )
+        for w in self.warnings:
+            lines.append(f"warning: {w}")
+        return "\n".join(lines)
+
+
+def _region_dict(
+    ry: RegionYields, description: str, bin_: dict[str, Any] | None, f: float, res: Results
+) -> dict[str, Any]:
+    sw = ry.sumw_float()
+    sw2 = ry.sumw2_float()
+    total, total2 = res.sumw_all, to_float(res.yields.sumw2_all[0]) if res.yields.sumw2_all else 0
+    steps = []
+    for i, label in enumerate(ry.steps):
+        eff = sw[i, 0] / total if total else None
+        # weighted binomial error on a cumulative efficiency
+        var = (sw2[i, 0] * (1 - 2 * eff) + eff * eff * total2) / total**2 if eff is not None else 0
+        steps.append(
+            {
+                "step": label,
+                "raw": ry.n[i],
+                "sumw": sw[i, 0],
+                "sumw2": sw2[i, 0],
+                "yield": sw[i, 0] * f,
+                "yield_stat": math.sqrt(sw2[i, 0]) * f,
+                "efficiency": eff,
+                "efficiency_stat": math.sqrt(max(var, 0.0)) if eff is not None else None,
+                "relative_efficiency": sw[i, 0] / sw[i - 1, 0] if i and sw[i - 1, 0] else None,
+            }
+        )
+    return {
+        "description": description,
+        "bin": bin_,
+        "yield": sw[-1, 0] * f,
+        "yield_stat": math.sqrt(sw2[-1, 0]) * f,
+        "raw": ry.n[-1],
+        "variations": {n: sw[-1, k] * f for k, n in enumerate(res.yields.weight_names)},
+        "cutflow": steps,
+    }
+
+
+def _exact_dict(y: Yields) -> dict[str, Any]:
+    """Exact integer sums (hex) so that result files of split runs merge bit-exactly."""
+    return {
+        "n_events": y.n_events,
+        "sumw_all": [hex(v) for v in y.sumw_all],
+        "sumw2_all": [hex(v) for v in y.sumw2_all],
+        "regions": {
+            name: {
+                "steps": list(r.steps),
+                "n": r.n,
+                "sumw": [[hex(v) for v in row] for row in r.sumw],
+                "sumw2": [[hex(v) for v in row] for row in r.sumw2],
+            }
+            for name, r in y.regions.items()
+        },
+    }
+
+
+def yields_from_dict(doc: dict[str, Any]) -> Yields:
+    """Rebuild the exact accumulator from a results JSON (``hepreint merge``)."""
+    ex = doc["exact"]
+    regions = {
+        name: RegionYields(
+            tuple(r["steps"]),
+            [[int(v, 16) for v in row] for row in r["sumw"]],
+            [[int(v, 16) for v in row] for row in r["sumw2"]],
+            list(r["n"]),
+        )
+        for name, r in ex["regions"].items()
+    }
+    return Yields(
+        tuple(doc["weight_names"]),
+        regions,
+        int(ex["n_events"]),
+        [int(v, 16) for v in ex["sumw_all"]],
+        [int(v, 16) for v in ex["sumw2_all"]],
+    )
+
+
+def _json_default(x: Any) -> Any:
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    if isinstance(x, Path):
+        return str(x)
+    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
