@@ -1,0 +1,248 @@
+"""One event's text -> checked flat numpy columns, via pyhepmc's own parsers.
+
+This is the only per-event Python code of the package, so everything inside an event is numpy:
+``GenEvent.write_data`` hands over the particle table as one structured array and the graph as
+two link arrays, from which the first mother of every particle is found without a Python loop.
+
+pyhepmc is trusted to parse, not to complain: ReaderAsciiHepMC2 silently accepts an event with a
+missing or garbage particle line, and both readers accept an event cut at the end of a line.
+Hence the cross-checks here: the counts the event declares (HepMC3 ``E`` line, HepMC2 ``V``
+lines) against the record lines present and the particles pyhepmc built, non-record lines, and
+non-finite momenta. A failed check raises :class:`EventProblem`; the stream adds file and place.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import pyhepmc
+from pyhepmc.io import ReaderAscii, ReaderAsciiHepMC2, pyiostream
+
+from hepreint.io.detect import HEPMC2, HEPMC3
+from hepreint.io.split import EventText, census
+
+_READERS = {HEPMC3: ReaderAscii, HEPMC2: ReaderAsciiHepMC2}
+_MEV = pyhepmc.Units.MEV
+
+#: HepMC2 ``V barcode id x y z ctau n_orphans_in n_out ...``: the particles that follow it
+_HEPMC2_VERTEX = re.compile(rb"\nV(?: [^ \n]+){6} ([0-9]+) ([0-9]+)")
+
+#: momentum-like fields of GenEventData's particle table, contiguous float64 from "mass" on
+_FLOAT_FIELDS = ("mass", "px", "py", "pz", "e")
+
+
+class EventProblem(Exception):
+    """A broken event; ``str`` is the what-and-fix part, the caller prefixes file and place."""
+
+    def __init__(self, what: str, *, line: int | None = None, truncated: bool = False) -> None:
+        super().__init__(what)
+        #: file line number of the offending line, when known (else the event's E line)
+        self.line = line
+        #: the stream ended inside this event (advice differs: re-copy the file)
+        self.truncated = truncated
+
+
+@dataclass(frozen=True, slots=True)
+class EventColumns:
+    """Flat columns of one event (GeV), ready to be concatenated into a batch."""
+
+    particles: np.ndarray  # GenEventData particle table (structured), momenta in GeV
+    parent: np.ndarray  # int32, index of the first mother within the event, -1 if none
+    weights: list[float]
+    weight_names: tuple[str, ...] | None
+    event_number: int
+    xsec: tuple[float, float] | None
+
+
+@contextmanager
+def _quiet_pyhepmc() -> Iterator[None]:
+    """Silence HepMC3's stderr chatter; its content is recovered on failure (see _why)."""
+    setup = pyhepmc.Setup
+    saved = (setup.print_errors, setup.print_warnings)
+    setup.print_errors = setup.print_warnings = False
+    try:
+        yield
+    finally:
+        setup.print_errors, setup.print_warnings = saved
+
+
+def _read(fmt: str, header: bytes, data: bytes) -> tuple[bool, pyhepmc.GenEvent]:
+    # a fresh reader per event costs ~20 us and makes every event independent of the previous
+    # one (resynchronisation after a broken event is free); see the benchmark in the report
+    reader = _READERS[fmt](pyiostream(io.BytesIO(header + data), 1 << 16))
+    evt = pyhepmc.GenEvent()
+    ok = reader.read_event(evt)
+    return bool(ok), evt
+
+
+def _why(fmt: str, header: bytes, data: bytes) -> tuple[str, bytes | None]:
+    """Re-parse a failed event with HepMC3's messages on and captured (slow path only)."""
+    setup = pyhepmc.Setup
+    saved = (setup.print_errors, setup.print_warnings, setup.debug_level)
+    captured = b""
+    with tempfile.TemporaryFile() as tmp:
+        fd = os.dup(2)
+        try:
+            os.dup2(tmp.fileno(), 2)
+            setup.print_errors, setup.debug_level = True, 1
+            _read(fmt, header, data)
+        finally:
+            os.dup2(fd, 2)
+            os.close(fd)
+            setup.print_errors, setup.print_warnings, setup.debug_level = saved
+        tmp.seek(0)
+        captured = tmp.read(4096)
+    lines = [ln.strip() for ln in captured.splitlines() if ln.strip()]
+    errors = [ln.decode(errors="replace") for ln in lines if ln.startswith(b"ERROR")]
+    reason = errors[0].split("::", 1)[-1] if errors else "no reason given"
+    # HepMC3 ends with "Parsing failed at line:" followed by the line: locate it in the event
+    bad_line = None
+    for i, ln in enumerate(lines[:-1]):
+        if ln.endswith(b"Parsing failed at line:"):
+            bad_line = lines[i + 1]
+    return reason, bad_line
+
+
+def _line_of(data: bytes, text: bytes | None, first_line: int) -> int:
+    if not text:
+        return first_line
+    at = data.find(text)
+    return first_line if at < 0 else first_line + data.count(b"\n", 0, at)
+
+
+def _declared_counts(fmt: str, event: EventText) -> tuple[int | None, int | None]:
+    """(vertices, particles) the event says it has; ``None`` when it cannot say."""
+    eol = event.data.find(b"\n")
+    fields = event.data[: eol if eol >= 0 else len(event.data)].split()
+    try:
+        if fmt == HEPMC3:  # E number n_vertices n_particles [@ x y z t]
+            return int(fields[2]), int(fields[3])
+        # HepMC2: E number mpi scale aqcd aqed signal_id signal_vtx n_vertices ...
+        vertices = int(fields[8])
+        pairs = _HEPMC2_VERTEX.findall(event.data)
+        return vertices, sum(int(a) + int(b) for a, b in pairs)
+    except (IndexError, ValueError):
+        return None, None
+
+
+def _check_text(fmt: str, event: EventText) -> None:
+    """Checks on the raw text that do not need pyhepmc; catch what its readers let through."""
+    data = event.data
+    c = census(data)
+    n_vertices, n_particles = _declared_counts(fmt, event)
+    truncated = event.last and not data.endswith(b"\n")
+    if truncated or (event.last and (n_particles is None or n_particles > c["P"])):
+        raise EventProblem(
+            f"the file ends inside this event ({c['P']} of {n_particles} particle lines, "
+            f"{c['V']} of {n_vertices} vertex lines present)",
+            line=event.line + data.count(b"\n") - (0 if truncated else 1),
+            truncated=True,
+        )
+    if c.bad_line >= 0:
+        starts = data.split(b"\n", c.bad_line + 1)
+        shown = starts[c.bad_line][:40]
+        raise EventProblem(
+            f"line is not a HepMC record ({shown!r})", line=event.line + c.bad_line
+        )
+    if n_particles is None:
+        raise EventProblem(f"malformed E line ({data[:60].splitlines()[0]!r})", line=event.line)
+    # HepMC3 writes no V line for a vertex with a single mother and no attributes
+    vertex_lines_ok = c["V"] == n_vertices if fmt == HEPMC2 else c["V"] <= n_vertices
+    if n_particles != c["P"] or not vertex_lines_ok:
+        raise EventProblem(
+            f"declares {n_vertices} vertices and {n_particles} particles but "
+            f"{c['V']} vertex and {c['P']} particle lines follow (lines lost or spliced)"
+        )
+
+
+def read_event(event: EventText) -> tuple[pyhepmc.GenEvent, pyhepmc.GenEventData]:
+    """Parse one event with pyhepmc after the text checks."""
+    fmt = event.fmt
+    assert fmt is not None
+    _check_text(fmt, event)
+    with _quiet_pyhepmc():
+        ok, evt = _read(fmt, event.header, event.data)
+    data = pyhepmc.GenEventData()
+    if ok:
+        # (len(evt.particles) would build 1000s of Python objects; the table is needed anyway)
+        evt.write_data(data)
+    if not ok or len(data.particles) == 0:
+        reason, bad = _why(fmt, event.header, event.data)
+        raise EventProblem(
+            f"pyhepmc cannot parse it ({reason})", line=_line_of(event.data, bad, event.line)
+        )
+    return evt, data
+
+
+def first_mothers(n: int, n_vertices: int, links1: np.ndarray, links2: np.ndarray) -> np.ndarray:
+    """Index of the first incoming particle of each particle's production vertex, or -1.
+
+    In ``GenEventData`` links, positive ids are particles (1-based), negative ids vertices;
+    particle->vertex means "enters", vertex->particle means "produced at". ``write_data`` lists
+    each vertex's incoming particles in their order, so the first link into a vertex is its first
+    mother.
+    """
+    parent = np.full(n, -1, dtype=np.int32)
+    if len(links1) == 0:
+        return parent
+    into = (links1 > 0) & (links2 < 0)
+    vertex_in = -links2[into] - 1
+    particle_in = links1[into] - 1
+    first = np.full(n_vertices, -1, dtype=np.int32)
+    uniq, at = np.unique(vertex_in, return_index=True)
+    first[uniq] = particle_in[at]
+    out = (links1 < 0) & (links2 > 0)
+    parent[links2[out] - 1] = first[-links1[out] - 1]
+    return parent
+
+
+def _float_view(table: np.ndarray) -> np.ndarray:
+    """(n, 5) float64 view of mass, px, py, pz, e of the particle table (no copy)."""
+    offset = table.dtype.fields["mass"][1]
+    return np.ndarray(
+        (len(table), len(_FLOAT_FIELDS)),
+        dtype=np.float64,
+        buffer=table,
+        offset=offset,
+        strides=(table.dtype.itemsize, 8),
+    )
+
+
+def to_columns(evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData) -> EventColumns:
+    """Convert a parsed event to GeV columns; raise EventProblem on non-finite momenta."""
+    table = np.asarray(data.particles)
+    floats = _float_view(table)
+    if evt.momentum_unit == _MEV:
+        table = table.copy()
+        floats = _float_view(table)
+        floats /= 1000.0
+    finite = np.isfinite(floats)
+    if not finite.all():
+        i = int(np.flatnonzero(~finite.all(axis=1))[0])
+        values = ", ".join(f"{k}={v}" for k, v in zip(_FLOAT_FIELDS, floats[i], strict=True))
+        raise EventProblem(
+            f"particle {i} (pid {int(table['pid'][i])}) has a non-finite momentum ({values}); "
+            "the generator wrote NaN/inf"
+        )
+    links1 = np.asarray(data.links1)
+    links2 = np.asarray(data.links2)
+    parent = first_mothers(len(table), len(data.vertices), links1, links2)
+    weights = list(evt.weights)
+    run_info = evt.run_info
+    names = None
+    if run_info is not None and weights:
+        names = tuple(run_info.weight_names) or None
+    cs = evt.cross_section
+    xsec = None
+    if cs is not None:
+        value, err = float(cs.xsec()), float(cs.xsec_err())
+        if np.isfinite(value):
+            xsec = (value, err)
+    return EventColumns(table, parent, weights, names, int(evt.event_number), xsec)

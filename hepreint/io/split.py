@@ -1,0 +1,163 @@
+"""Cut a decompressed HepMC ASCII stream into the text of single events.
+
+Why split ourselves instead of letting pyhepmc read the stream: pyhepmc's readers stop
+*silently* at a broken event (``read_event`` fails, a few lines go to stderr, iteration ends as if
+the file were complete), and they cannot tell where in the file they are. Splitting at the ``E ``
+lines gives, for free, the byte offset and line number of every event (so every error message
+can point at the place), exact knowledge of whether the stream really ended, and
+resynchronisation after a broken event (the next ``E`` line starts a fresh event). Splitting costs
+one ``bytes.find`` per event; memory is bounded by the read block plus one event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+
+from hepreint.io.detect import sniff_format
+
+#: decompressed bytes read per call; the buffer grows geometrically for larger events
+BLOCK_SIZE = 1 << 20
+
+_EVENT_START = b"\nE "
+_LISTING_LINE = b"\nHepMC::"
+
+
+@dataclass(frozen=True, slots=True)
+class EventText:
+    """The lines of one event, from its ``E`` line to just before the next one."""
+
+    data: bytes
+    #: 1-based position of the event in its file
+    ordinal: int
+    #: decompressed byte offset and 1-based line number of the ``E`` line
+    offset: int
+    line: int
+    #: the header (run info) in force for this event; fed to pyhepmc together with ``data``
+    header: bytes
+    #: "hepmc3"/"hepmc2" as declared by ``header``; ``None`` if the header is not HepMC
+    fmt: str | None
+    #: whether this is the last event of the stream (a truncation can only be here)
+    last: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StrayText:
+    """Text after an END_EVENT_LISTING line that does not start a new listing."""
+
+    offset: int
+    line: int
+    data: bytes
+
+
+def _segments(stream: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
+    """Yield ``(offset, text, last)``: the header, then one piece per ``E`` line."""
+    buf = stream.read(BLOCK_SIZE)
+    base = 0  # decompressed offset of buf[0]
+    start = search = 0  # start of the current piece and where to look for its end, in buf
+    read_size = BLOCK_SIZE
+    if buf.startswith(b"E "):
+        yield 0, b"", False  # no header at all
+        search = 1
+    while True:
+        j = buf.find(_EVENT_START, search)
+        if j < 0:
+            more = stream.read(read_size)
+            if not more:
+                yield base + start, buf[start:], True
+                return
+            rest = len(buf) - start
+            buf = buf[start:] + more
+            base += start
+            start = 0
+            search = max(0, rest - 2)
+            # an event larger than a block: grow reads so that total copying stays linear
+            read_size = max(BLOCK_SIZE, rest)
+            continue
+        yield base + start, buf[start : j + 1], False
+        start = search = j + 1
+
+
+def split_events(stream: BinaryIO) -> Iterator[EventText | StrayText]:
+    """Yield every event of ``stream`` with its place; handles concatenated listings.
+
+    A file made with ``cat a.hepmc b.hepmc`` holds several START/END_EVENT_LISTING blocks; the
+    header in force changes at each START, so each event carries its own header and format.
+    """
+    header = b""
+    fmt: str | None = None
+    line = 1
+    ordinal = 0
+    pending: EventText | None = None
+    for offset, text, last in _segments(stream):
+        if offset == 0 and not text.startswith(b"E "):
+            header, fmt = text, sniff_format(text)
+            line += text.count(b"\n")
+            continue
+        trailer_at = text.find(_LISTING_LINE)
+        body = text if trailer_at < 0 else text[: trailer_at + 1]
+        ordinal += 1
+        if pending is not None:
+            yield pending
+        pending = EventText(body, ordinal, offset, line, header, fmt, last and trailer_at < 0)
+        line += text.count(b"\n")
+        if trailer_at < 0:
+            continue
+        trailer = text[trailer_at + 1 :]
+        end = trailer.find(b"END_EVENT_LISTING")
+        after = trailer[trailer.find(b"\n", end) + 1 :] if end >= 0 else trailer
+        if end >= 0 and trailer.find(b"\n", end) < 0:
+            after = b""
+        if b"START_EVENT_LISTING" in after:
+            header, fmt = after, sniff_format(after)
+        elif after.strip():
+            blank = len(after) - len(after.lstrip())
+            blank = after.rfind(b"\n", 0, blank) + 1  # keep the stray line whole
+            skipped = trailer[: len(trailer) - len(after) + blank]
+            after = after[blank:]
+            yield pending
+            pending = None
+            yield StrayText(
+                offset + len(body) + len(skipped),
+                pending_line(line, text, body, skipped),
+                after,
+            )
+    if pending is not None:
+        yield pending
+
+
+def pending_line(next_line: int, text: bytes, body: bytes, skipped: bytes) -> int:
+    """Line number of the first stray line after a listing's END line."""
+    return next_line - text.count(b"\n") + body.count(b"\n") + skipped.count(b"\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Census:
+    """Line counts by record letter, found with numpy instead of a Python loop over lines."""
+
+    counts: np.ndarray  # bincount of the first byte of every line (256 entries)
+    #: first offending line (0-based within the event) whose first byte is not a record letter
+    bad_line: int
+
+    def __getitem__(self, letter: str) -> int:
+        return int(self.counts[ord(letter)])
+
+
+_ALLOWED = np.zeros(256, dtype=bool)
+for _c in b"EPVUWATNCHF\n\r":
+    _ALLOWED[_c] = True
+
+
+def census(data: bytes) -> Census:
+    """Count the lines of each record type of one event and spot non-record lines."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(arr == 10)
+    starts = nl + 1
+    starts = starts[starts < len(arr)]
+    heads = np.concatenate(([arr[0]], arr[starts])) if len(arr) else arr
+    counts = np.bincount(heads, minlength=256)
+    bad = np.flatnonzero(~_ALLOWED[heads])
+    return Census(counts, int(bad[0]) if len(bad) else -1)
