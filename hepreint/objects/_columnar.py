@@ -74,8 +74,10 @@ def sort_and_cut(objects: ak.Array, pt_min: float, abs_eta_max: float) -> ak.Arr
     vec = p4(objects)
     pt = vec.pt
     with np.errstate(divide="ignore", invalid="ignore"):
-        keep = (pt >= pt_min) & (abs(vec.eta) < abs_eta_max) if np.isfinite(abs_eta_max) else (
-            pt >= pt_min
+        keep = (
+            (pt >= pt_min) & (abs(vec.eta) < abs_eta_max)
+            if np.isfinite(abs_eta_max)
+            else (pt >= pt_min)
         )
     objects = objects[keep]
     return objects[ak.argsort(p4(objects).pt, axis=1, ascending=False, stable=True)]
@@ -87,3 +89,18 @@ def delta_r_nested(a: ak.Array, b: ak.Array) -> ak.Array:
     left, right = ak.unzip(pairs)
     with np.errstate(divide="ignore", invalid="ignore"):
         return left.deltaR(right)
+
+
+def jagged_values(values: np.ndarray, offsets: np.ndarray) -> ak.Array:
+    """Wrap one flat column as a jagged array (e.g. a per-particle bool mask), zero-copy."""
+    layout = ak.contents.ListOffsetArray(
+        ak.index.Index64(np.asarray(offsets, np.int64)), ak.contents.NumpyArray(values)
+    )
+    return ak.Array(layout)
+
+
+def selected_offsets(select: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Offsets of the flat elements kept by a flat bool ``select``."""
+    kept = np.zeros(len(select) + 1, dtype=np.int64)
+    np.cumsum(select, out=kept[1:])
+    return kept[offsets]

@@ -117,4 +117,3 @@ def truth_view(batch: EventBatch, *, extra_invisible_pids: Sequence[int] = ()) -
     )
     columns["p4"] = p4
     return jagged(columns, offsets)
-
