@@ -104,17 +104,15 @@ def build_objects(a: Analysis, batch: EventBatch) -> dict[str, ak.Array]:
         if o.kind in ("select", "merge"):
             continue
         out[o.name] = _build_base(o, truth, lepton_mask)
-    for o in a.objects:  # large-R jets may count objects of other base collections
-        for field, spec in (o.params.get("count_inside") or {}).items():
-            if o.kind == "large_r_jet":
-                inner = out[spec["collection"]]
-                out[o.name] = ak.with_field(
-                    out[o.name],
-                    obj.count_inside(out[o.name], inner, dR=spec.get("dR", 1.0)),
-                    field,
-                )
     for rule in a.overlap_removal:
         out[rule.remove] = obj.overlap_remove(out[rule.remove], out[rule.near], dR=rule.dR)
+    for o in a.objects:  # large-R jets count objects of base collections inside them
+        for field, spec in (o.params.get("count_inside") or {}).items():
+            inner = out[spec["collection"]]
+            if spec.get("where_compiled") is not None:
+                inner = inner[spec["where_compiled"](Scope({}, obj=inner))]
+            counts = obj.count_inside(out[o.name], inner, dR=spec.get("dR", 1.0))
+            out[o.name] = ak.with_field(out[o.name], counts, field)
     for o in a.objects:
         if o.kind == "select":
             parent = out[o.sources[0]]

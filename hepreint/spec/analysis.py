@@ -67,6 +67,11 @@ class Analysis:
     regions: list[RegionDef]
     event_weights: list[Compiled]
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    path: Path | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Compiled expressions are closures; workers recompile from the file instead."""
+        return (_reload, (str(self.path), dict(self.parameters), self.digest()))
 
     @property
     def name(self) -> str:
@@ -92,6 +97,13 @@ class Analysis:
         new.update(values)
         clone = Analysis(**{**self.__dict__, "parameters": new})
         return clone
+
+
+def _reload(path: str, parameters: dict[str, float], digest: str) -> Analysis:
+    a = load_analysis(path)
+    if a.digest() != digest:
+        raise SpecError(f"{path}: changed while the run was going on; rerun")
+    return a.with_parameters({k: v for k, v in parameters.items() if k in a.parameters})
 
 
 def directory_digest(directory: Path) -> str:
@@ -188,6 +200,7 @@ class _Builder:
             regions=regions,
             event_weights=weights,
             raw=d,
+            path=self.doc.path,
         )
 
     def _objects(self, params: set[str]) -> tuple[list[ObjectDef], set[str]]:
@@ -214,12 +227,18 @@ class _Builder:
                         self.err(key + ("merge", i), _unknown("earlier collection", m, seen))
                 derived.append(ObjectDef(name, "merge", {}, None, tuple(spec["merge"])))
             seen.add(name)
+        base_names = {o.name for o in base}
         for o in base:
             for fld, inner in (o.params.get("count_inside") or {}).items():
-                if inner["collection"] not in seen:
+                key = ("objects", o.name, "count_inside", fld)
+                if inner["collection"] not in base_names:
                     self.err(
-                        ("objects", o.name, "count_inside", fld, "collection"),
-                        _unknown("collection", inner["collection"], seen),
+                        key + ("collection",),
+                        _unknown("base collection", inner["collection"], base_names),
+                    )
+                if "where" in inner:
+                    inner["where_compiled"] = self.expr(
+                        key + ("where",), inner["where"], params, object_scope=True
                     )
         return base + derived, seen
 
