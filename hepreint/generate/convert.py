@@ -39,7 +39,9 @@ _POS = ("x", "y", "z", "t")
 class Record:
     """One event as flat columns; row ``k`` becomes HepMC particle id ``k + 1``.
 
-    ``parents[k]`` holds row numbers (not Pythia indices) of the particle's mothers, sorted.
+    ``parents[k]`` holds row numbers (not Pythia indices) of the particle's mothers in Pythia's
+    order: the first is Pythia's ``mother1``, which becomes the first incoming particle of the
+    HepMC production vertex, the one downstream "first mother chain" code follows.
     ``index`` keeps the Pythia event-record index so pruned records stay traceable.
     """
 
@@ -89,11 +91,12 @@ def read_record(event: Any) -> Record:
         st[k] = hepmc_status(status, ident, q.isHadron())
         p[k] = (q.px(), q.py(), q.pz(), q.e(), q.m())
         x[k] = (q.xProd(), q.yProd(), q.zProd(), q.tProd())
-        mothers.append(sorted({m - 1 for m in q.motherList() if m > 0}))
+        # dict.fromkeys: drop repeats but keep Pythia's order, so mother1 stays first
+        mothers.append(list(dict.fromkeys(m - 1 for m in q.motherList() if m > 0)))
     order = _topological_order(mothers)
     row = np.empty(n, dtype=np.int64)
     row[order] = np.arange(n)
-    parents = [tuple(sorted(int(row[m]) for m in mothers[k])) for k in order]
+    parents = [tuple(int(row[m]) for m in mothers[k]) for k in order]
     return Record(order + 1, pid[order], st[order], pst[order], p[order], x[order], parents)
 
 
@@ -148,13 +151,13 @@ def nearest_kept_ancestors(rec: Record, keep: np.ndarray) -> list[tuple[int, ...
     """
     up: list[tuple[int, ...]] = []
     for k in range(len(rec)):
-        found: set[int] = set()
+        found: dict[int, None] = {}  # ordered set: the first entry follows the mother1 chain
         for m in rec.parents[k]:
             if keep[m]:
-                found.add(m)
+                found[m] = None
             else:
-                found.update(up[m])
-        up.append(tuple(sorted(found)))
+                found.update(dict.fromkeys(up[m]))
+        up.append(tuple(found))
     return up
 
 
@@ -166,10 +169,10 @@ def _conflicts(parent_sets: Sequence[tuple[int, ...]], rows: np.ndarray) -> set[
     first: dict[int, int] = {}
     bad: set[int] = set()
     for k in rows:
-        ps = parent_sets[k]
+        ps = set(parent_sets[k])
         for m in ps:
             j = first.setdefault(m, int(k))
-            if parent_sets[j] != ps:
+            if set(parent_sets[j]) != ps:
                 bad.update((j, int(k)))
     return bad
 
@@ -192,7 +195,7 @@ def _union_points(
         if d in seen:
             continue
         seen.add(d)
-        contrib = {(m,) if keep[m] else up[m] for m in rec.parents[d]}
+        contrib = {frozenset((m,) if keep[m] else up[m]) for m in rec.parents[d]}
         if len(contrib) > 1:
             extra.update(m for m in rec.parents[d] if not keep[m])
         else:
