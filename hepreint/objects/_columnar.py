@@ -83,12 +83,36 @@ def sort_and_cut(objects: ak.Array, pt_min: float, abs_eta_max: float) -> ak.Arr
     return objects[ak.argsort(p4(objects).pt, axis=1, ascending=False, stable=True)]
 
 
-def delta_r_nested(a: ak.Array, b: ak.Array) -> ak.Array:
-    """ΔR(a_i, b_j) as ``[event][i][j]`` (vector's deltaR: rapidity-free, eta-phi distance)."""
-    pairs = ak.cartesian([p4(a), p4(b)], axis=1, nested=True)
-    left, right = ak.unzip(pairs)
+def same_event_pairs(off_a: np.ndarray, off_b: np.ndarray) -> tuple[np.ndarray, ...]:
+    """All (a, b) pairs of flat indices within the same event, a-major, and the offsets of
+    each a's run of pairs: the flat equivalent of ``ak.argcartesian(nested=True)``."""
+    evt_a = event_index(off_a)
+    n_b = np.diff(off_b)[evt_a]
+    pair_off = np.zeros(len(evt_a) + 1, dtype=np.int64)
+    np.cumsum(n_b, out=pair_off[1:])
+    ia = np.repeat(np.arange(len(evt_a), dtype=np.int64), n_b)
+    ib = off_b[:-1][evt_a][ia] + (np.arange(int(pair_off[-1]), dtype=np.int64) - pair_off[:-1][ia])
+    return ia, ib, pair_off
+
+
+def delta_r_pairs(a: ak.Array, b: ak.Array) -> tuple[np.ndarray, ...]:
+    """ΔR of every same-event (a, b) pair, flat, with the pair indices and per-a offsets
+    (see :func:`same_event_pairs`); ΔR is vector's eta-phi distance."""
+    ia, ib, pair_off = same_event_pairs(offsets_of(a), offsets_of(b))
+    ma, mb = momentum_columns(a), momentum_columns(b)
+    va = vector.array({f: ma[f][ia] for f in P4_FIELDS})
+    vb = vector.array({f: mb[f][ib] for f in P4_FIELDS})
     with np.errstate(divide="ignore", invalid="ignore"):
-        return left.deltaR(right)
+        dr = np.asarray(va.deltaR(vb), dtype=np.float64)
+    return dr, ia, ib, pair_off
+
+
+def delta_r_nested(a: ak.Array, b: ak.Array) -> ak.Array:
+    """ΔR(a_i, b_j) as ``[event][i][j]``; built from flat pair arrays, which is ~10x faster
+    than ``ak.cartesian`` for particle-sized collections."""
+    dr, _, _, pair_off = delta_r_pairs(a, b)
+    inner = ak.contents.ListOffsetArray(ak.index.Index64(pair_off), ak.contents.NumpyArray(dr))
+    return ak.Array(ak.contents.ListOffsetArray(ak.index.Index64(offsets_of(a)), inner))
 
 
 def jagged_values(values: np.ndarray, offsets: np.ndarray) -> ak.Array:
@@ -104,3 +128,8 @@ def selected_offsets(select: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     kept = np.zeros(len(select) + 1, dtype=np.int64)
     np.cumsum(select, out=kept[1:])
     return kept[offsets]
+
+
+def transverse_momentum(px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """pT of flat px, py (through vector, like every other kinematic quantity here)."""
+    return np.asarray(vector.array({"px": px, "py": py}).pt, dtype=np.float64)

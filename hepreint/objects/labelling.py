@@ -23,6 +23,7 @@ from hepreint.objects._columnar import (
     jagged_values,
     offsets_of,
     selected_offsets,
+    transverse_momentum,
 )
 from hepreint.objects.taus import visible_tau_columns
 
@@ -34,7 +35,8 @@ def _labelled_particles(truth: ak.Array, flag: str, pt_min: float) -> ak.Array:
         cols = visible_tau_columns(truth)[0]
     else:
         cols = {f: flat(truth, f, np.float64) for f in P4_FIELDS}
-    select = flat(truth, flag).astype(bool) & (np.hypot(cols["px"], cols["py"]) > pt_min)
+    pt = transverse_momentum(cols["px"], cols["py"])
+    select = flat(truth, flag).astype(bool) & (pt > pt_min)
     return jagged(
         {f: cols[f][select] for f in P4_FIELDS},
         selected_offsets(select, offsets),

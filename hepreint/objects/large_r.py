@@ -24,6 +24,7 @@ from hepreint.objects._columnar import (
     momentum_columns,
     offsets_of,
     sort_and_cut,
+    transverse_momentum,
 )
 from hepreint.objects.jets import jet_definition, packed_momenta
 
@@ -57,8 +58,10 @@ def large_r_jets(
     sub_off = offsets_of(subjets)
     owner = event_index(sub_off)  # large-R jet of every subjet
     sub = {f: flat(subjets, f, np.float64) for f in P4_FIELDS}
-    jet_pt = np.hypot(flat(untrimmed, "px", np.float64), flat(untrimmed, "py", np.float64))
-    keep = np.hypot(sub["px"], sub["py"]) >= trim_fcut * jet_pt[owner]
+    jet_pt = transverse_momentum(
+        flat(untrimmed, "px", np.float64), flat(untrimmed, "py", np.float64)
+    )
+    keep = transverse_momentum(sub["px"], sub["py"]) >= trim_fcut * jet_pt[owner]
 
     cols: dict[str, np.ndarray] = {
         f: np.bincount(owner[keep], weights=sub[f][keep], minlength=n_jets) for f in P4_FIELDS

@@ -14,11 +14,13 @@ import numpy as np
 
 from hepreint.objects._columnar import (
     P4_FIELDS,
-    delta_r_nested,
+    delta_r_pairs,
     flat,
     jagged,
+    momentum_columns,
     offsets_of,
     sort_and_cut,
+    transverse_momentum,
 )
 
 PHOTON = 22
@@ -35,16 +37,17 @@ def photons(
     """Prompt final isolated photons, pT-ordered; Momentum4D + ``iso`` (cone ΣpT / pT)."""
     candidates = truth[truth.final & truth.prompt & (truth.pid == PHOTON)]
     others = truth[truth.visible]
-    dr = delta_r_nested(candidates, others)
-    self_pair = ak.cartesian([candidates.index, others.index], axis=1, nested=True)
-    not_self = self_pair["0"] != self_pair["1"]
-    _, other_pt = ak.unzip(ak.cartesian([candidates.index, others.p4.pt], nested=True))
-    cone = ak.sum(ak.where((dr < iso_dR) & not_self, other_pt, 0.0), axis=2)
-
+    # ΔR of every (photon, visible particle) pair of the same event, flat
+    dr, ia, ib, _ = delta_r_pairs(candidates, others)
+    not_self = flat(candidates, "index")[ia] != flat(others, "index")[ib]
+    other = momentum_columns(others)
+    other_pt = transverse_momentum(other["px"], other["py"])
+    in_cone = (dr < iso_dR) & not_self
     cols = {f: flat(candidates, f, np.float64) for f in P4_FIELDS}
-    pt = np.hypot(cols["px"], cols["py"])
+    pt = transverse_momentum(cols["px"], cols["py"])
+    cone = np.bincount(ia[in_cone], weights=other_pt[ib[in_cone]], minlength=len(pt))
     with np.errstate(divide="ignore", invalid="ignore"):
-        cols["iso"] = flat(cone, None, np.float64) / pt
+        cols["iso"] = cone / pt
     out = jagged(cols, offsets_of(candidates), with_name="Momentum4D")
     out = out[out.iso < iso_et_frac]
     return sort_and_cut(out, pt_min, abs_eta_max)
