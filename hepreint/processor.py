@@ -13,6 +13,7 @@ import awkward as ak
 import numpy as np
 
 from . import objects as obj
+from ._quiet import silence_fastjet_banner
 from .batch import EventBatch
 from .errors import SpecError
 from .spec.analysis import Analysis, ObjectDef
@@ -89,6 +90,7 @@ def _per_event(x: Any, n: int, what: str, *, fill: Any) -> np.ndarray:
 
 def build_objects(a: Analysis, batch: EventBatch) -> dict[str, ak.Array]:
     """Base objects from truth particles, overlap removal in the listed order, then derived."""
+    silence_fastjet_banner()
     invisible: list[int] = []
     for o in a.objects:
         if o.kind == "met":

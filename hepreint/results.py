@@ -159,8 +159,6 @@ class Results:
                             f"{to_float(yb.sumw[-1][0]) * f:>22.5g}"
                             f"{math.sqrt(to_float(yb.sumw2[-1][0])) * f:>12.3g}"
                         )
-        for w in self.warnings:
-            lines.append(f"warning: {w}")
         return "\n".join(lines)
 
 
