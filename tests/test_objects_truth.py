@@ -1,0 +1,162 @@
+"""Truth view: ancestry flags, PDG properties, MET, invisibles (hand-built records)."""
+
+from __future__ import annotations
+
+import awkward as ak
+import numpy as np
+import pytest
+
+from hepreint.batch import make_particles
+from hepreint.objects import met, truth_view
+from hepreint.objects.ancestry import any_ancestor, global_parent, max_steps
+from hepreint.objects.testing import particle_batch, random_batch
+
+# (pid, status, parent, pt, eta, phi[, m])
+W_EVENT = [
+    (2212, 4, -1, 0.0, 10.0, 0.0, 0.938),  # 0 beam proton: a hadron, but not a decay
+    (24, 22, 0, 5.0, 0.0, 0.0, 80.4),  # 1 W
+    (11, 1, 1, 40.0, 0.5, 1.0),  # 2 prompt electron
+    (12, 1, 1, 30.0, -0.5, -2.0),  # 3 neutrino
+    (22, 1, 2, 5.0, 0.55, 1.03),  # 4 FSR photon, ΔR ≈ 0.06 from the electron
+    (22, 1, 1, 3.0, 1.5, 1.0),  # 5 prompt photon far (ΔR = 1) from the electron
+    (511, 2, 0, 20.0, 2.0, -1.0, 5.28),  # 6 B0 (child of the beam)
+    (13, 1, 6, 8.0, 2.0, -1.0),  # 7 muon from B decay
+    (15, 2, 1, 25.0, -1.0, 2.5, 1.777),  # 8 tau
+    (11, 1, 8, 10.0, -1.0, 2.5),  # 9 electron from tau
+    (16, 1, 8, 7.0, -1.0, 2.5),  # 10 tau neutrino
+    (111, 2, 0, 12.0, 0.0, -2.5, 0.135),  # 11 pi0
+    (22, 1, 11, 6.0, 0.0, -2.5),  # 12 photon from pi0
+    (1000022, 1, 1, 50.0, 0.2, 0.3, 100.0),  # 13 neutralino
+]
+
+
+@pytest.fixture
+def w_truth() -> ak.Array:
+    return truth_view(particle_batch([W_EVENT]))
+
+
+def test_prompt_flags(w_truth: ak.Array) -> None:
+    t = w_truth[0]
+    assert t.prompt[2] and t.prompt[4] and t.prompt[5]
+    assert t.from_hadron[7] and not t.prompt[7], "muon from B decay"
+    assert t.from_tau[9] and not t.prompt[9], "electron from tau decay"
+    assert t.from_hadron[12] and not t.prompt[12], "photon from pi0"
+    assert not t.from_hadron[6], "the beam proton must not count as a decaying hadron"
+
+
+def test_invisible_and_met(w_truth: ak.Array) -> None:
+    t = w_truth[0]
+    assert t.invisible.tolist() == [i in (3, 10, 13) for i in range(len(W_EVENT))]
+    assert bool(t.visible[2]) and not bool(t.visible[0])  # beam is not final
+    m = met(w_truth)
+    assert m.px[0] == pytest.approx(sum(t.px[i] for i in (3, 10, 13)), abs=1e-9)
+    assert m.py[0] == pytest.approx(sum(t.py[i] for i in (3, 10, 13)), abs=1e-9)
+    expected_pt = np.hypot(m.px[0], m.py[0])
+    assert m.pt[0] == pytest.approx(expected_pt)  # vector Momentum2D behaviour
+
+
+def test_extra_invisible_pids() -> None:
+    event = [(9000006, 1, -1, 30.0, 0.0, 0.0), (-9000006, 1, -1, 20.0, 0.0, np.pi)]
+    plain = truth_view(particle_batch([event]))
+    assert not ak.any(plain.invisible)
+    extra = truth_view(particle_batch([event]), extra_invisible_pids=[9000006])
+    assert ak.all(extra.invisible)
+    assert met(extra).pt[0] == pytest.approx(10.0)
+
+
+def test_charges_and_unknown_codes() -> None:
+    codes = (11, -11, 211, 2212, 22, 92, 0, 81, 1103, -123456789, 9999999)
+    event = [(pid, 1, -1, 1.0, 0.0, 0.0) for pid in codes]
+    t = truth_view(particle_batch([event]))[0]
+    assert t.charge.tolist() == pytest.approx([-1, 1, 1, 1, 0, 0, 0, 0, -2 / 3, 0, 0])
+    # strings, clusters, 0, diquarks and malformed codes are never hadrons (9999999 is a
+    # well-formed PDG hadron number for particle.pdgid, so it is not asserted here)
+    assert not ak.any(t.is_hadron[4:10])
+    assert t.is_hadron[2] and t.is_hadron[3]
+
+
+def test_heavy_flavour_chain() -> None:
+    event = [
+        (5, 23, -1, 50.0, 0.0, 0.0),  # 0 b quark
+        (513, 2, 0, 40.0, 0.0, 0.0, 5.3),  # 1 B*0
+        (511, 2, 1, 39.0, 0.0, 0.0, 5.28),  # 2 B0: the weakly decaying one
+        (22, 1, 1, 0.05, 0.0, 0.0),  # 3 photon from B*
+        (-421, 2, 2, 20.0, 0.1, 0.0, 1.86),  # 4 D0bar from B0
+        (321, 1, 4, 10.0, 0.1, 0.0),  # 5 kaon from D
+        (4122, 2, -1, 20.0, 2.0, 1.0, 2.29),  # 6 Lambda_c, prompt charm
+        (15, 2, -1, 10.0, 0.0, 0.0),  # 7 tau before FSR
+        (15, 2, 7, 9.0, 0.0, 0.0),  # 8 last tau
+    ]
+    t = truth_view(particle_batch([event]))[0]
+    assert t.is_b_hadron.tolist() == [False, True, True, False, False, False, False, False, False]
+    assert t.weak_b.tolist() == [False, False, True, False, False, False, False, False, False]
+    assert t.weak_c.tolist() == [False, False, False, False, True, False, True, False, False]
+    assert t.tau_last.tolist() == [False] * 8 + [True]
+    assert t.from_hadron.tolist() == [False, False, True, True, True, True, False, False, False]
+
+
+def _reference_any_ancestor(flag: np.ndarray, parent: np.ndarray, counts: np.ndarray) -> list:
+    """Slow per-particle walk (test only) for cross-checking pointer jumping."""
+    out = []
+    start = 0
+    for n in counts:
+        for i in range(n):
+            seen, j, hit = set(), parent[start + i], False
+            while 0 <= j < n and j not in seen:
+                seen.add(j)
+                hit |= bool(flag[start + j])
+                j = parent[start + j]
+            out.append(hit)
+        start += n
+    return out
+
+
+def test_pointer_jumping_matches_walk_on_random_forests() -> None:
+    rng = np.random.default_rng(7)
+    counts = np.array([0, 1, 50, 300, 17])
+    local = np.concatenate([np.arange(n) for n in counts])
+    # mostly earlier parents (deep chains), some arbitrary ones (cycles), some out of range
+    parent = np.where(rng.random(len(local)) < 0.9, local - 1, rng.integers(-1, 320, len(local)))
+    flag = rng.random(len(local)) < 0.05
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    got = any_ancestor(flag, global_parent(parent, offsets), max_steps(offsets))
+    assert got.tolist() == _reference_any_ancestor(flag, parent, counts)
+
+
+def test_deep_chain_and_cycle_terminate() -> None:
+    depth = 1000
+    parent = np.arange(-1, depth - 1)  # a single chain 0 <- 1 <- ... <- 999
+    parent_cycle = parent.copy()
+    parent_cycle[0] = depth - 1  # closes the chain into a cycle
+    for par in (parent, parent_cycle):
+        cols = {
+            "px": np.ones(depth),
+            "py": np.zeros(depth),
+            "pz": np.zeros(depth),
+            "E": np.ones(depth),
+            "m": np.zeros(depth),
+            "pid": np.where(np.arange(depth) == 0, 511, 22),
+            "status": np.full(depth, 2),
+            "parent": par,
+        }
+        from hepreint.batch import EventBatch
+
+        batch = EventBatch(make_particles(np.array([depth]), cols), np.ones((1, 1)), ("n",), [0])
+        t = truth_view(batch)[0]
+        assert ak.all(t.from_hadron[1:])
+        assert bool(t.from_hadron[0]) == (par is parent_cycle)
+
+
+def test_empty_inputs() -> None:
+    for batch in (particle_batch([]), particle_batch([[], []])):
+        t = truth_view(batch)
+        assert len(t) == len(batch)
+        assert ak.sum(ak.num(t)) == 0
+        assert len(met(t)) == len(batch)
+
+
+def test_random_batch_fields_consistent() -> None:
+    t = truth_view(random_batch(20, 50))
+    assert ak.all(t.prompt == (~t.from_hadron & ~t.from_tau))
+    assert ak.all(t.visible == (t.final & ~t.invisible))
+    assert ak.all(t.index == ak.local_index(t))
