@@ -60,8 +60,12 @@ def jagged(
 
 def momentum_columns(array: ak.Array) -> dict[str, np.ndarray]:
     """Flat float64 px, py, pz, E of a jagged array of four-vectors (or of a ``p4`` field)."""
-    source = array.p4 if "p4" in ak.fields(array) else array
-    return {f: flat(source, f, np.float64) for f in P4_FIELDS}
+    source = p4(array)
+    # attribute access so that any vector coordinate system (pt/eta/phi/mass, ...) works
+    return {
+        f: np.asarray(ak.to_numpy(ak.flatten(getattr(source, f), axis=1)), dtype=np.float64)
+        for f in P4_FIELDS
+    }
 
 
 def p4(array: ak.Array) -> ak.Array:

@@ -15,6 +15,25 @@ from hepreint.batch import EventBatch, make_particles
 
 Row = tuple[float, ...]
 
+#: W -> e nu with FSR, a B -> mu decay, tau -> e nu nu, pi0 -> gamma and an LSP; rows are
+#: (pid, status, parent, pt, eta, phi[, m]); the tests state what each object must be
+W_EVENT: list[Row] = [
+    (2212, 4, -1, 0.0, 10.0, 0.0, 0.938),  # 0 beam proton: a hadron, but not a decay
+    (24, 22, 0, 5.0, 0.0, 0.0, 80.4),  # 1 W
+    (11, 1, 1, 40.0, 0.5, 1.0),  # 2 prompt electron
+    (12, 1, 1, 30.0, -0.5, -2.0),  # 3 neutrino
+    (22, 1, 2, 5.0, 0.55, 1.03),  # 4 FSR photon, ΔR ≈ 0.06 from the electron
+    (22, 1, 1, 3.0, 1.5, 1.0),  # 5 prompt photon far (ΔR = 1) from the electron
+    (511, 2, 0, 20.0, 2.0, -1.0, 5.28),  # 6 B0 (child of the beam)
+    (13, 1, 6, 8.0, 2.0, -1.0),  # 7 muon from B decay
+    (15, 2, 1, 25.0, -1.0, 2.5, 1.777),  # 8 tau
+    (11, 1, 8, 10.0, -1.0, 2.5),  # 9 electron from tau
+    (16, 1, 8, 7.0, -1.0, 2.5),  # 10 tau neutrino
+    (111, 2, 0, 12.0, 0.0, -2.5, 0.135),  # 11 pi0
+    (22, 1, 11, 6.0, 0.0, -2.5),  # 12 photon from pi0
+    (1000022, 1, 1, 50.0, 0.2, 0.3, 100.0),  # 13 neutralino
+]
+
 
 def particle_batch(events: Sequence[Sequence[Row]]) -> EventBatch:
     """An :class:`EventBatch` (unit weights) from per-event particle rows."""
