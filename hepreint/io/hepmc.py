@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,13 +27,13 @@ import pyhepmc
 from pyhepmc.io import ReaderAscii, ReaderAsciiHepMC2, pyiostream
 
 from hepreint.io.detect import HEPMC2, HEPMC3
-from hepreint.io.split import EventText, census
+from hepreint.io.split import EventText
 
 _READERS = {HEPMC3: ReaderAscii, HEPMC2: ReaderAsciiHepMC2}
 _MEV = pyhepmc.Units.MEV
 
 #: HepMC2 ``V barcode id x y z ctau n_orphans_in n_out ...``: the particles that follow it
-_HEPMC2_VERTEX = re.compile(rb"\nV(?: [^ \n]+){6} ([0-9]+) ([0-9]+)")
+_HEPMC2_VERTEX = re.compile(rb"\nV (-?[0-9]+)(?: [^ \n]+){5} ([0-9]+) ([0-9]+)")
 
 #: momentum-like fields of GenEventData's particle table, contiguous float64 from "mass" on
 _FLOAT_FIELDS = ("mass", "px", "py", "pz", "e")
@@ -65,12 +66,13 @@ class EventColumns:
 def _quiet_pyhepmc() -> Iterator[None]:
     """Silence HepMC3's stderr chatter; its content is recovered on failure (see _why)."""
     setup = pyhepmc.Setup
-    saved = (setup.print_errors, setup.print_warnings)
+    saved = (setup.print_errors, setup.print_warnings, setup.debug_level)
     setup.print_errors = setup.print_warnings = False
+    setup.debug_level = 0
     try:
         yield
     finally:
-        setup.print_errors, setup.print_warnings = saved
+        setup.print_errors, setup.print_warnings, setup.debug_level = saved
 
 
 def _read(fmt: str, header: bytes, data: bytes) -> tuple[bool, pyhepmc.GenEvent]:
@@ -83,25 +85,34 @@ def _read(fmt: str, header: bytes, data: bytes) -> tuple[bool, pyhepmc.GenEvent]
 
 
 def _why(fmt: str, header: bytes, data: bytes) -> tuple[str, bytes | None]:
-    """Re-parse a failed event with HepMC3's messages on and captured (slow path only)."""
+    """Re-parse a failed event with HepMC3's messages on and captured (slow path only).
+
+    HepMC3 writes errors to std::cerr and the offending line to std::cout, below Python, so the
+    file descriptors themselves are redirected for the duration of this one parse.
+    """
     setup = pyhepmc.Setup
     saved = (setup.print_errors, setup.print_warnings, setup.debug_level)
-    captured = b""
+    sys.stdout.flush()
+    sys.stderr.flush()
     with tempfile.TemporaryFile() as tmp:
-        fd = os.dup(2)
+        kept = [os.dup(1), os.dup(2)]
         try:
+            os.dup2(tmp.fileno(), 1)
             os.dup2(tmp.fileno(), 2)
-            setup.print_errors, setup.debug_level = True, 1
+            setup.print_errors, setup.print_warnings, setup.debug_level = True, False, 1
             _read(fmt, header, data)
         finally:
-            os.dup2(fd, 2)
-            os.close(fd)
+            os.dup2(kept[0], 1)
+            os.dup2(kept[1], 2)
+            for fd in kept:
+                os.close(fd)
             setup.print_errors, setup.print_warnings, setup.debug_level = saved
         tmp.seek(0)
-        captured = tmp.read(4096)
+        captured = tmp.read(1 << 16)
     lines = [ln.strip() for ln in captured.splitlines() if ln.strip()]
     errors = [ln.decode(errors="replace") for ln in lines if ln.startswith(b"ERROR")]
     reason = errors[0].split("::", 1)[-1] if errors else "no reason given"
+    reason = reason.replace("HEPMC3_ERROR ", "")
     # HepMC3 ends with "Parsing failed at line:" followed by the line: locate it in the event
     bad_line = None
     for i, ln in enumerate(lines[:-1]):
@@ -117,26 +128,35 @@ def _line_of(data: bytes, text: bytes | None, first_line: int) -> int:
     return first_line if at < 0 else first_line + data.count(b"\n", 0, at)
 
 
-def _declared_counts(fmt: str, event: EventText) -> tuple[int | None, int | None]:
-    """(vertices, particles) the event says it has; ``None`` when it cannot say."""
-    eol = event.data.find(b"\n")
-    fields = event.data[: eol if eol >= 0 else len(event.data)].split()
+def _declared_counts(fmt: str, event: EventText) -> tuple[int | None, int | None, bytes]:
+    """(vertices, particles) the event says it has (``None`` if it cannot say), and the text
+    to give pyhepmc (HepMC2: patched where HepMC3's reader would crash)."""
+    data = event.data
+    eol = data.find(b"\n")
+    fields = data[: eol if eol >= 0 else len(data)].split()
     try:
         if fmt == HEPMC3:  # E number n_vertices n_particles [@ x y z t]
-            return int(fields[2]), int(fields[3])
+            return int(fields[2]), int(fields[3]), data
         # HepMC2: E number mpi scale aqcd aqed signal_id signal_vtx n_vertices ...
         vertices = int(fields[8])
-        pairs = _HEPMC2_VERTEX.findall(event.data)
-        return vertices, sum(int(a) + int(b) for a, b in pairs)
+        found = _HEPMC2_VERTEX.findall(data)
+        particles = sum(int(a) + int(b) for _, a, b in found)
     except (IndexError, ValueError):
-        return None, None
+        return None, None, data
+    signal = fields[7]
+    if signal != b"0" and any(v == signal and a == b"0" and b == b"0" for v, a, b in found):
+        # a signal-process vertex without particles of its own (old Pythia 6 / pruned records)
+        # crashes ReaderAsciiHepMC2 (segfault); the signal vertex is not used here: unset it
+        fields[7] = b"0"
+        data = b" ".join(fields) + data[eol:]
+    return vertices, particles, data
 
 
-def _check_text(fmt: str, event: EventText) -> None:
+def _check_text(fmt: str, event: EventText) -> bytes:
     """Checks on the raw text that do not need pyhepmc; catch what its readers let through."""
     data = event.data
-    c = census(data)
-    n_vertices, n_particles = _declared_counts(fmt, event)
+    c = event.census
+    n_vertices, n_particles, patched = _declared_counts(fmt, event)
     truncated = event.last and not data.endswith(b"\n")
     if truncated or (event.last and (n_particles is None or n_particles > c["P"])):
         raise EventProblem(
@@ -146,8 +166,8 @@ def _check_text(fmt: str, event: EventText) -> None:
             truncated=True,
         )
     if c.bad_line >= 0:
-        starts = data.split(b"\n", c.bad_line + 1)
-        shown = starts[c.bad_line][:40]
+        at = int(c.starts[c.bad_line])
+        shown = data[at : at + 40].split(b"\n")[0]
         raise EventProblem(
             f"line is not a HepMC record ({shown!r})", line=event.line + c.bad_line
         )
@@ -160,25 +180,26 @@ def _check_text(fmt: str, event: EventText) -> None:
             f"declares {n_vertices} vertices and {n_particles} particles but "
             f"{c['V']} vertex and {c['P']} particle lines follow (lines lost or spliced)"
         )
+    return patched
 
 
-def read_event(event: EventText) -> tuple[pyhepmc.GenEvent, pyhepmc.GenEventData]:
+def read_event(event: EventText) -> tuple[pyhepmc.GenEvent, pyhepmc.GenEventData, EventText]:
     """Parse one event with pyhepmc after the text checks."""
     fmt = event.fmt
     assert fmt is not None
-    _check_text(fmt, event)
+    text = _check_text(fmt, event)
     with _quiet_pyhepmc():
-        ok, evt = _read(fmt, event.header, event.data)
+        ok, evt = _read(fmt, event.header, text)
     data = pyhepmc.GenEventData()
     if ok:
         # (len(evt.particles) would build 1000s of Python objects; the table is needed anyway)
         evt.write_data(data)
     if not ok or len(data.particles) == 0:
-        reason, bad = _why(fmt, event.header, event.data)
+        reason, bad = _why(fmt, event.header, text)
         raise EventProblem(
             f"pyhepmc cannot parse it ({reason})", line=_line_of(event.data, bad, event.line)
         )
-    return evt, data
+    return evt, data, event
 
 
 def first_mothers(n: int, n_vertices: int, links1: np.ndarray, links2: np.ndarray) -> np.ndarray:
@@ -215,7 +236,39 @@ def _float_view(table: np.ndarray) -> np.ndarray:
     )
 
 
-def to_columns(evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData) -> EventColumns:
+def _xsec_hepmc2(evt: pyhepmc.GenEvent) -> tuple[float, float] | None:
+    cs = evt.cross_section
+    if cs is None:
+        return None
+    value, err = float(cs.xsec()), float(cs.xsec_err())
+    return (value, err) if np.isfinite(value) else None
+
+
+def _xsec_hepmc3(event: EventText) -> tuple[float, float] | None:
+    """Cross-section from the event's ``A 0 GenCrossSection`` line, read from the text.
+
+    pyhepmc 2.16 segfaults on ``evt.cross_section`` for the two-value attribute written by
+    HepMC 3.0 (``xsec err`` without accepted/attempted counts), so it is never asked.
+    """
+    c = event.census
+    if not c["A"]:
+        return None
+    data = event.data
+    for at in c.starts[c.heads == ord("A")]:
+        at = int(at)
+        if data.startswith(b"A 0 GenCrossSection ", at):
+            fields = data[at : data.find(b"\n", at)].split()
+            try:
+                value, err = float(fields[3]), float(fields[4])
+            except (IndexError, ValueError):
+                return None
+            return (value, err) if np.isfinite(value) else None
+    return None
+
+
+def to_columns(
+    evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData, event: EventText
+) -> EventColumns:
     """Convert a parsed event to GeV columns; raise EventProblem on non-finite momenta."""
     table = np.asarray(data.particles)
     floats = _float_view(table)
@@ -239,10 +292,5 @@ def to_columns(evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData) -> EventColumn
     names = None
     if run_info is not None and weights:
         names = tuple(run_info.weight_names) or None
-    cs = evt.cross_section
-    xsec = None
-    if cs is not None:
-        value, err = float(cs.xsec()), float(cs.xsec_err())
-        if np.isfinite(value):
-            xsec = (value, err)
+    xsec = _xsec_hepmc3(event) if event.fmt == HEPMC3 else _xsec_hepmc2(evt)
     return EventColumns(table, parent, weights, names, int(evt.event_number), xsec)

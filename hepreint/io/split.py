@@ -42,6 +42,7 @@ class EventText:
     fmt: str | None
     #: whether this is the last event of the stream (a truncation can only be here)
     last: bool
+    census: Census
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +98,21 @@ def split_events(stream: BinaryIO) -> Iterator[EventText | StrayText]:
             header, fmt = text, sniff_format(text)
             line += text.count(b"\n")
             continue
-        trailer_at = text.find(_LISTING_LINE)
-        body = text if trailer_at < 0 else text[: trailer_at + 1]
+        lines = census(text)
+        trailer_at = lines.listing_line(text)
+        body = text if trailer_at < 0 else text[:trailer_at]
+        if trailer_at >= 0:
+            lines = census(body)
         ordinal += 1
         if pending is not None:
             yield pending
-        pending = EventText(body, ordinal, offset, line, header, fmt, last and trailer_at < 0)
-        line += text.count(b"\n")
+        pending = EventText(body, ordinal, offset, line, header, fmt, last and trailer_at < 0, lines)
+        line += lines.n_newlines
         if trailer_at < 0:
             continue
-        trailer = text[trailer_at + 1 :]
+        trailer = text[trailer_at:]
+        line_after_body = line
+        line += trailer.count(b"\n")
         end = trailer.find(b"END_EVENT_LISTING")
         after = trailer[trailer.find(b"\n", end) + 1 :] if end >= 0 else trailer
         if end >= 0 and trailer.find(b"\n", end) < 0:
@@ -117,21 +123,15 @@ def split_events(stream: BinaryIO) -> Iterator[EventText | StrayText]:
             blank = len(after) - len(after.lstrip())
             blank = after.rfind(b"\n", 0, blank) + 1  # keep the stray line whole
             skipped = trailer[: len(trailer) - len(after) + blank]
-            after = after[blank:]
             yield pending
             pending = None
             yield StrayText(
                 offset + len(body) + len(skipped),
-                pending_line(line, text, body, skipped),
-                after,
+                line_after_body + skipped.count(b"\n"),
+                after[blank:],
             )
     if pending is not None:
         yield pending
-
-
-def pending_line(next_line: int, text: bytes, body: bytes, skipped: bytes) -> int:
-    """Line number of the first stray line after a listing's END line."""
-    return next_line - text.count(b"\n") + body.count(b"\n") + skipped.count(b"\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +139,23 @@ class Census:
     """Line counts by record letter, found with numpy instead of a Python loop over lines."""
 
     counts: np.ndarray  # bincount of the first byte of every line (256 entries)
-    #: first offending line (0-based within the event) whose first byte is not a record letter
+    heads: np.ndarray  # first byte of every line
+    starts: np.ndarray  # offset of every line
+    n_newlines: int
+    #: first line (0-based within the event) whose first byte is not a record letter, or -1
     bad_line: int
 
     def __getitem__(self, letter: str) -> int:
         return int(self.counts[ord(letter)])
+
+    def listing_line(self, data: bytes) -> int:
+        """Offset of the first ``HepMC::`` line (END/START_EVENT_LISTING), or -1."""
+        if not self.counts[ord("H")]:
+            return -1
+        for at in self.starts[self.heads == ord("H")]:
+            if data.startswith(b"HepMC::", int(at)):
+                return int(at)
+        return -1
 
 
 _ALLOWED = np.zeros(256, dtype=bool)
@@ -155,9 +167,12 @@ def census(data: bytes) -> Census:
     """Count the lines of each record type of one event and spot non-record lines."""
     arr = np.frombuffer(data, dtype=np.uint8)
     nl = np.flatnonzero(arr == 10)
-    starts = nl + 1
-    starts = starts[starts < len(arr)]
-    heads = np.concatenate(([arr[0]], arr[starts])) if len(arr) else arr
+    starts = np.empty(len(nl) + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = nl + 1
+    if starts[-1] >= len(arr):
+        starts = starts[:-1]
+    heads = arr[starts]
     counts = np.bincount(heads, minlength=256)
     bad = np.flatnonzero(~_ALLOWED[heads])
-    return Census(counts, int(bad[0]) if len(bad) else -1)
+    return Census(counts, heads, starts, len(nl), int(bad[0]) if len(bad) else -1)
