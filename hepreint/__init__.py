@@ -1,5 +1,36 @@
-"""hepreint: preserved LHC analyses for reinterpretation."""
+"""hepreint: preserved LHC analyses for reinterpretation.
+
+The Python API mirrors the CLI::
+
+    import hepreint
+    ana = hepreint.load_analysis("analyses/ttHbb")
+    res = hepreint.run(ana, ["events.hepmc3.gz"], hepreint.RunOptions(seed=1))
+    res.region_yield("single_lepton")      # (events, stat. error)
+    res.write("out/")                      # results.json
+"""
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
+
+from .errors import HepreintError, InputError, LikelihoodError, NetworkError, SpecError
+from .io import read_events
+from .results import Results
+from .runner import PartialResultsError, RunOptions, run
+from .spec.analysis import Analysis, load_analysis
+
+__all__ = [
+    "Analysis",
+    "HepreintError",
+    "InputError",
+    "LikelihoodError",
+    "NetworkError",
+    "PartialResultsError",
+    "Results",
+    "RunOptions",
+    "SpecError",
+    "__version__",
+    "load_analysis",
+    "read_events",
+    "run",
+]
