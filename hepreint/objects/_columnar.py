@@ -99,14 +99,31 @@ def same_event_pairs(off_a: np.ndarray, off_b: np.ndarray) -> tuple[np.ndarray, 
     return ia, ib, pair_off
 
 
+def _flat_vectors(columns: Mapping[str, np.ndarray]) -> ak.Array:
+    """Zero-copy flat awkward array with vector behaviour over the given coordinate columns."""
+    names = set(columns)
+    name = "Momentum4D" if "E" in names else ("Momentum3D" if "eta" in names else "Momentum2D")
+    return ak.zip({k: np.asarray(v) for k, v in columns.items()}, with_name=name)
+
+
+def eta_phi(array: ak.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Flat pseudorapidity and azimuth of jagged four-vectors (vector's definitions)."""
+    vec = _flat_vectors(momentum_columns(array))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(vec.eta, np.float64), np.asarray(vec.phi, np.float64)
+
+
 def delta_r_pairs(a: ak.Array, b: ak.Array) -> tuple[np.ndarray, ...]:
     """ΔR of every same-event (a, b) pair, flat, with the pair indices and per-a offsets
-    (see :func:`same_event_pairs`); ΔR is vector's eta-phi distance."""
+    (see :func:`same_event_pairs`).  eta/phi are computed once per object and ΔR (vector's
+    eta-phi distance) once per pair, on zero-copy flat awkward arrays."""
     ia, ib, pair_off = same_event_pairs(offsets_of(a), offsets_of(b))
-    ma, mb = momentum_columns(a), momentum_columns(b)
-    va = vector.array({f: ma[f][ia] for f in P4_FIELDS})
-    vb = vector.array({f: mb[f][ib] for f in P4_FIELDS})
-    with np.errstate(divide="ignore", invalid="ignore"):
+    eta_a, phi_a = eta_phi(a)
+    eta_b, phi_b = eta_phi(b)
+    ones = np.ones(len(ia))
+    va = _flat_vectors({"rho": ones, "eta": eta_a[ia], "phi": phi_a[ia]})
+    vb = _flat_vectors({"rho": ones, "eta": eta_b[ib], "phi": phi_b[ib]})
+    with np.errstate(invalid="ignore"):
         dr = np.asarray(va.deltaR(vb), dtype=np.float64)
     return dr, ia, ib, pair_off
 

@@ -35,7 +35,10 @@ def photons(
     iso_et_frac: float = 0.065,
 ) -> ak.Array:
     """Prompt final isolated photons, pT-ordered; Momentum4D + ``iso`` (cone ΣpT / pT)."""
-    candidates = truth[truth.final & truth.prompt & (truth.pid == PHOTON)]
+    # kinematic cuts first: they do not depend on isolation and shrink the pair count
+    candidates = sort_and_cut(
+        truth[truth.final & truth.prompt & (truth.pid == PHOTON)], pt_min, abs_eta_max
+    )
     others = truth[truth.visible]
     # ΔR of every (photon, visible particle) pair of the same event, flat
     dr, ia, ib, _ = delta_r_pairs(candidates, others)
@@ -49,5 +52,4 @@ def photons(
     with np.errstate(divide="ignore", invalid="ignore"):
         cols["iso"] = cone / pt
     out = jagged(cols, offsets_of(candidates), with_name="Momentum4D")
-    out = out[out.iso < iso_et_frac]
-    return sort_and_cut(out, pt_min, abs_eta_max)
+    return out[out.iso < iso_et_frac]
