@@ -168,9 +168,7 @@ def _check_text(fmt: str, event: EventText) -> bytes:
     if c.bad_line >= 0:
         at = int(c.starts[c.bad_line])
         shown = data[at : at + 40].split(b"\n")[0]
-        raise EventProblem(
-            f"line is not a HepMC record ({shown!r})", line=event.line + c.bad_line
-        )
+        raise EventProblem(f"line is not a HepMC record ({shown!r})", line=event.line + c.bad_line)
     if n_particles is None:
         raise EventProblem(f"malformed E line ({data[:60].splitlines()[0]!r})", line=event.line)
     # HepMC3 writes no V line for a vertex with a single mother and no attributes
@@ -266,9 +264,7 @@ def _xsec_hepmc3(event: EventText) -> tuple[float, float] | None:
     return None
 
 
-def to_columns(
-    evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData, event: EventText
-) -> EventColumns:
+def to_columns(evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData, event: EventText) -> EventColumns:
     """Convert a parsed event to GeV columns; raise EventProblem on non-finite momenta."""
     table = np.asarray(data.particles)
     floats = _float_view(table)

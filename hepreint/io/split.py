@@ -106,7 +106,9 @@ def split_events(stream: BinaryIO) -> Iterator[EventText | StrayText]:
         ordinal += 1
         if pending is not None:
             yield pending
-        pending = EventText(body, ordinal, offset, line, header, fmt, last and trailer_at < 0, lines)
+        pending = EventText(
+            body, ordinal, offset, line, header, fmt, last and trailer_at < 0, lines
+        )
         line += lines.n_newlines
         if trailer_at < 0:
             continue

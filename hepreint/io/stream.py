@@ -253,7 +253,9 @@ class EventStream:
                 )
         return to_skip
 
-    def _message(self, info: FileInfo, event: EventText, problem: EventProblem, pending: int) -> str:
+    def _message(
+        self, info: FileInfo, event: EventText, problem: EventProblem, pending: int
+    ) -> str:
         keep = self.events_read + pending
         number = event.data[: event.data.find(b"\n")].split()[1:2]
         number_text = f", event number {number[0].decode(errors='replace')}" if number else ""

@@ -94,7 +94,8 @@ HEPMC2_FOOTER = "HepMC::IO_GenEvent-END_EVENT_LISTING\n\n"
 
 
 def _p2(barcode: int, pid: int, p: tuple[float, ...], m: float, status: int, end: int) -> str:
-    return f"P {barcode} {pid} {p[0]:.6e} {p[1]:.6e} {p[2]:.6e} {p[3]:.6e} {m:.6e} {status} 0 0 {end} 0"
+    momenta = " ".join(f"{x:.6e}" for x in (*p, m))
+    return f"P {barcode} {pid} {momenta} {status} 0 0 {end} 0"
 
 
 def pythia6_event(k: int) -> str:
@@ -131,7 +132,9 @@ def epos_event(k: int, n_nucleons: int = 6) -> str:
         pz = 1000.0 * (v + 1)
         lines.append(_p2(barcode, 2212, (0, 0, pz, pz + 938.0), 938.27, 4, -(v + 1)))
         lines.append(_p2(barcode + 1, 211, (100.0 + k, 50.0, pz / 2, pz / 2 + 200.0), 139.57, 1, 0))
-        lines.append(_p2(barcode + 2, -211, (-100.0, -50.0 - v, pz / 3, pz / 3 + 200.0), 139.57, 1, 0))
+        lines.append(
+            _p2(barcode + 2, -211, (-100.0, -50.0 - v, pz / 3, pz / 3 + 200.0), 139.57, 1, 0)
+        )
         barcode += 3
     return "\n".join(lines) + "\n"
 
@@ -212,9 +215,8 @@ def write_broken() -> None:
     last_p = v3.rindex("\nP ")
     (HERE / "truncated_v3.hepmc").write_text(v3[: last_p + 30])
     v2 = (HERE / "tth_v2.hepmc").read_text()
-    # cut at a line end: the last vertex lacks its particle lines (pyhepmc accepts this)
-    cut = v2.rindex("\nP ", 0, v2.rindex("\nP "))
-    (HERE / "truncated_v2.hepmc").write_text(v2[: cut + 1])
+    # cut at a line end: the last vertex lacks a particle line (pyhepmc accepts this)
+    (HERE / "truncated_v2.hepmc").write_text(v2[: v2.rindex("\nP ") + 1])
 
     events = _events_v2(150)
     header = HEPMC2_HEADER
@@ -224,10 +226,10 @@ def write_broken() -> None:
     garbled = events[:136] + ["\n".join(bad)] + events[137:]
     (HERE / "bad_event137_v2.hepmc").write_text(header + "".join(garbled) + HEPMC2_FOOTER)
 
-    # event 2 of 4 lost one particle line: pyhepmc's HepMC2 reader accepts it silently
+    # event 2 of 4 lost the particle line of its last vertex: ReaderAsciiHepMC2 accepts it
     lost = events[1].split("\n")
     p_lines = [i for i, ln in enumerate(lost) if ln.startswith("P ")]
-    del lost[p_lines[5]]
+    del lost[p_lines[-1]]
     (HERE / "lost_line_v2.hepmc").write_text(
         header + events[0] + "\n".join(lost) + "".join(events[2:4]) + HEPMC2_FOOTER
     )
