@@ -76,13 +76,10 @@ def p4(array: ak.Array) -> ak.Array:
 def sort_and_cut(objects: ak.Array, pt_min: float, abs_eta_max: float) -> ak.Array:
     """Apply pT / |eta| acceptance and order by decreasing pT (the analyses' convention)."""
     vec = p4(objects)
-    pt = vec.pt
-    with np.errstate(divide="ignore", invalid="ignore"):
-        keep = (
-            (pt >= pt_min) & (abs(vec.eta) < abs_eta_max)
-            if np.isfinite(abs_eta_max)
-            else (pt >= pt_min)
-        )
+    keep = vec.pt >= pt_min
+    if np.isfinite(abs_eta_max):  # eta of a zero-pT object is ±inf: fails any finite cut
+        with np.errstate(divide="ignore", invalid="ignore"):
+            keep = keep & (abs(vec.eta) < abs_eta_max)
     objects = objects[keep]
     return objects[ak.argsort(p4(objects).pt, axis=1, ascending=False, stable=True)]
 
