@@ -141,22 +141,27 @@ def inspect(analysis: str) -> None:
 
 @cli.command()
 @click.argument("process")
-@click.option("--events", "n_events", type=click.IntRange(min=1), required=True)
-@click.option("--seed", type=click.IntRange(min=1, max=899_999_999), required=True)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("--events", "n_events", type=click.IntRange(min=1), default=None)
+@click.option("--seed", type=click.IntRange(min=1, max=899_999_999), default=None,
+              help="Pythia seed (recorded in the file's run info)")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="FILE.hepmc3 or FILE.hepmc3.gz (HepMC2 with --hepmc2)")
 @click.option("--param", "params", multiple=True, help="process parameter, e.g. mX=500 mS=100")
 @click.option("--prune", is_flag=True, help="keep only the record an analysis needs (smaller)")
 @click.option("--hepmc2", is_flag=True, help="write HepMC2 IO_GenEvent instead of HepMC3")
-def generate(process: str, n_events: int, seed: int, output: str, params: tuple[str, ...],
-             prune: bool, hepmc2: bool) -> None:
+def generate(process: str, n_events: int | None, seed: int | None, output: str | None,
+             params: tuple[str, ...], prune: bool, hepmc2: bool) -> None:
     """Generate PROCESS with Pythia 8 (needs the [generate] extra). 'list' lists processes."""
     from . import generate as gen
 
     if process == "list":
-        for name in gen.list_processes():
-            click.echo(name)
+        for name, desc in gen.list_processes().items():
+            click.echo(f"{name:<12} {desc}")
         return
+    missing = [o for o, v in (("--events", n_events), ("--seed", seed), ("-o", output)) if v is None]
+    if missing:
+        raise click.UsageError(f"generate {process} needs {', '.join(missing)}")
+    assert n_events is not None and seed is not None and output is not None
     summary = gen.generate(process, n_events, seed, output, params=_params(params), prune=prune,
                            hepmc_version=2 if hepmc2 else 3)
     click.echo(f"{summary.n_events} {summary.process} events -> {summary.output} "
