@@ -306,6 +306,16 @@ def to_genevent(
     non-zero.
     """
     evt = pyhepmc.GenEvent(pyhepmc.Units.GEV, pyhepmc.Units.MM)
+    # one C++ call creates every particle (momentum, generated mass, pid, status) in row order;
+    # no parents given, so it builds no vertices: those follow below from our parent sets
+    evt.from_hepevt(
+        info.number,
+        *(np.ascontiguousarray(rec.p[:, i]) for i in range(5)),
+        rec.pid.astype(np.int32),
+        rec.status.astype(np.int32),
+    )
+    if evt.momentum_unit != pyhepmc.Units.GEV or evt.length_unit != pyhepmc.Units.MM:
+        raise AssertionError("pyhepmc from_hepevt changed units")  # pragma: no cover
     evt.event_number = info.number
     if run_info is not None:
         evt.run_info = run_info
@@ -314,14 +324,7 @@ def to_genevent(
         xs = pyhepmc.GenCrossSection()
         xs.set_cross_section(info.sigma_pb, info.sigma_err_pb or 0.0, info.n_accepted, info.n_tried)
         evt.cross_section = xs
-
-    parts = [
-        pyhepmc.GenParticle(tuple(rec.p[k, :4]), int(rec.pid[k]), int(rec.status[k]))
-        for k in range(len(rec))
-    ]
-    for k, part in enumerate(parts):
-        part.generated_mass = float(rec.p[k, 4])
-        evt.add_particle(part)
+    parts = list(evt.particles)
 
     groups, merges = _vertex_groups(rec.parents)
     vertices: dict[int, pyhepmc.GenVertex] = {}
