@@ -91,11 +91,24 @@ class _Seen:
         self.stream = stream
         self.xsec_pb: float | None = None
         self.xsec_err_pb: float | None = None
+        self.xsec_by_file: dict[str, float] = {}
+        self.weight_names: tuple[str, ...] | None = None
+        self.first_source = ""
 
     def __iter__(self) -> Any:
         for b in self.stream:
+            if self.weight_names is None:
+                self.weight_names, self.first_source = b.weight_names, b.source
+            elif b.weight_names != self.weight_names:
+                raise InputError(
+                    f"{b.source}: its {len(b.weight_names)} event weights differ from the "
+                    f"{len(self.weight_names)} of {self.first_source}; run the files "
+                    "separately and add the results with 'hepreint merge'",
+                    events_read=0,
+                )
             if b.xsec_pb is not None:
                 self.xsec_pb, self.xsec_err_pb = b.xsec_pb, b.xsec_err_pb
+                self.xsec_by_file[b.source] = b.xsec_pb
             yield b
 
     @property
@@ -115,6 +128,14 @@ def _results(a: Analysis, yields: Yields, stream: _Seen, opts: RunOptions) -> Re
             "yields are NOT normalised (sum of weights): the input has no cross-section; "
             "pass --xsec in pb"
         )
+    if opts.xsec_pb is None and len(stream.xsec_by_file) > 1:
+        vals = list(stream.xsec_by_file.values())
+        if max(vals) > 1.05 * min(vals):
+            warnings.append(
+                "the input files state cross-sections that differ by more than 5% "
+                f"({', '.join(f'{v:.4g}' for v in vals)} pb): are they one process? the last "
+                "one is used; pass --xsec or run them separately"
+            )
     lumi = opts.lumi_fb if opts.lumi_fb is not None else float(a.metadata["luminosity_fb"])
     lsrc = "--lumi" if opts.lumi_fb is not None else f"analysis ({a.metadata['arxiv']})"
     for r in reports:
