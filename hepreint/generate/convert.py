@@ -254,10 +254,9 @@ def _vertex_groups(parents: Sequence[tuple[int, ...]]) -> tuple[list[int], int]:
     """Assign each particle with parents a vertex group; returns (group per row, merges).
 
     A HepMC particle has one end vertex, so two different parent sets that share a particle must
-    become one vertex.  Pythia's record is built so this does not happen on the full history;
-    pruning can create it (e.g. beam 1 is nearest kept ancestor of both the hard-process parton
-    and of a remnant + MPI string).  Such groups are merged with a union-find, and the number of
-    merges is returned so callers can record it.
+    become one vertex.  Neither Pythia's full record nor :func:`prune_record` output has such
+    clashes (the tests check), so this union-find is a safety net for hand-made records: it
+    merges the groups rather than write a broken graph, and counts the merges so they show up.
     """
     n = len(parents)
     root = list(range(n))
