@@ -149,8 +149,10 @@ def inspect(analysis: str) -> None:
 @click.option("--param", "params", multiple=True, help="process parameter, e.g. mX=500 mS=100")
 @click.option("--prune", is_flag=True, help="keep only the record an analysis needs (smaller)")
 @click.option("--hepmc2", is_flag=True, help="write HepMC2 IO_GenEvent instead of HepMC3")
+@click.option("--precision", type=click.IntRange(min=3, max=17), default=None,
+              help="significant digits of momenta in the file (default: HepMC's 16)")
 def generate(process: str, n_events: int | None, seed: int | None, output: str | None,
-             params: tuple[str, ...], prune: bool, hepmc2: bool) -> None:
+             params: tuple[str, ...], prune: bool, hepmc2: bool, precision: int | None) -> None:
     """Generate PROCESS with Pythia 8 (needs the [generate] extra). 'list' lists processes."""
     from . import generate as gen
 
@@ -163,7 +165,7 @@ def generate(process: str, n_events: int | None, seed: int | None, output: str |
         raise click.UsageError(f"generate {process} needs {', '.join(missing)}")
     assert n_events is not None and seed is not None and output is not None
     summary = gen.generate(process, n_events, seed, output, params=_params(params), prune=prune,
-                           hepmc_version=2 if hepmc2 else 3)
+                           hepmc_version=2 if hepmc2 else 3, precision=precision)
     click.echo(f"{summary.n_events} {summary.process} events -> {summary.output} "
                f"(sigma = {summary.sigma_pb:.5g} +- {summary.sigma_err_pb:.2g} pb, "
                f"{summary.seconds:.1f} s)")
