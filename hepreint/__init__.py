@@ -12,7 +12,6 @@ The Python API mirrors the CLI::
 from __future__ import annotations
 
 from ._version import __version__
-
 from .errors import HepreintError, InputError, LikelihoodError, NetworkError, SpecError
 from .io import read_events
 from .results import Results

@@ -39,33 +39,72 @@ def cli() -> None:
 @cli.command()
 @click.argument("analysis")
 @click.argument("files", nargs=-1, required=True)
-@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
-              help="directory for results.json (default: print only)")
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="directory for results.json (default: print only)",
+)
 @click.option("--xsec", type=float, default=None, help="cross-section in pb (overrides the file)")
 @click.option("--lumi", type=float, default=None, help="luminosity in fb^-1 (default: analysis)")
 @click.option("--max-events", type=click.IntRange(min=1), default=None)
 @click.option("--skip", type=click.IntRange(min=0), default=0, help="skip the first N events")
 @click.option("--batch-size", type=click.IntRange(min=1), default=2000, show_default=True)
-@click.option("--seed", type=int, default=12345, show_default=True,
-              help="seed of every random draw (recorded in the output)")
-@click.option("--param", "params", multiple=True, help="analysis parameter NAME=VALUE (e.g. mX=500)")
-@click.option("--executor", type=click.Choice(["serial", "processes", "dask"]), default="serial",
-              show_default=True)
+@click.option(
+    "--seed",
+    type=int,
+    default=12345,
+    show_default=True,
+    help="seed of every random draw (recorded in the output)",
+)
+@click.option(
+    "--param", "params", multiple=True, help="analysis parameter NAME=VALUE (e.g. mX=500)"
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["serial", "processes", "dask"]),
+    default="serial",
+    show_default=True,
+)
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
-@click.option("--skip-bad-events", is_flag=True,
-              help="report and skip broken events instead of stopping at the first")
+@click.option(
+    "--skip-bad-events",
+    is_flag=True,
+    help="report and skip broken events instead of stopping at the first",
+)
 @click.option("-q", "--quiet", is_flag=True, help="do not print the cut-flow table")
-def run(analysis: str, files: tuple[str, ...], outdir: str | None, xsec: float | None,
-        lumi: float | None, max_events: int | None, skip: int, batch_size: int, seed: int,
-        params: tuple[str, ...], executor: str, workers: int, skip_bad_events: bool,
-        quiet: bool) -> None:
+def run(
+    analysis: str,
+    files: tuple[str, ...],
+    outdir: str | None,
+    xsec: float | None,
+    lumi: float | None,
+    max_events: int | None,
+    skip: int,
+    batch_size: int,
+    seed: int,
+    params: tuple[str, ...],
+    executor: str,
+    workers: int,
+    skip_bad_events: bool,
+    quiet: bool,
+) -> None:
     """Run ANALYSIS (a directory or a shipped name) on HepMC FILES (plain, .gz, .bz2, .zst)."""
     from .runner import PartialResultsError, RunOptions
     from .runner import run as run_analysis
 
     opts = RunOptions(
-        xsec_pb=xsec, lumi_fb=lumi, max_events=max_events, skip=skip, batch_size=batch_size,
-        seed=seed, executor=executor, workers=workers, skip_bad_events=skip_bad_events,
+        xsec_pb=xsec,
+        lumi_fb=lumi,
+        max_events=max_events,
+        skip=skip,
+        batch_size=batch_size,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+        skip_bad_events=skip_bad_events,
         command="hepreint " + " ".join(sys.argv[1:]),
     )
     try:
@@ -76,8 +115,9 @@ def run(analysis: str, files: tuple[str, ...], outdir: str | None, xsec: float |
             click.echo(res.cutflow_table())
         if outdir:
             path = res.write(outdir)
-            click.echo(f"partial results of {res.yields.n_events} events written to {path}",
-                       err=True)
+            click.echo(
+                f"partial results of {res.yields.n_events} events written to {path}", err=True
+            )
         raise
     if not quiet:
         click.echo(results.cutflow_table())
@@ -96,22 +136,26 @@ def list_cmd() -> None:
 
     for path in list_analyses():
         meta = load_yaml(path / "analysis.yaml").data.get("metadata", {})
-        click.echo(f"{path.name:<12} arXiv:{meta.get('arxiv', '?'):<12} "
-                   f"{meta.get('status', '?'):<13} {meta.get('title', '')}")
+        click.echo(
+            f"{path.name:<12} arXiv:{meta.get('arxiv', '?'):<12} "
+            f"{meta.get('status', '?'):<13} {meta.get('title', '')}"
+        )
         click.echo(f"{'':<12} {path}")
 
 
 @cli.command()
 @click.argument("analysis")
 def inspect(analysis: str) -> None:
-    """Show an analysis: objects, overlap removal, variables, cuts, regions, networks, references."""
+    """Show an analysis: objects, overlap removal, variables, cuts, regions, networks."""
     from .spec.analysis import load_analysis
 
     a = load_analysis(analysis)
     m = a.metadata
     click.echo(f"{m['name']}: {m['title']}")
-    click.echo(f"  {m['experiment']}, arXiv:{m['arxiv']}, sqrt(s) = {m['sqrt_s_TeV']} TeV, "
-               f"L = {m['luminosity_fb']} fb^-1, status: {m['status']}")
+    click.echo(
+        f"  {m['experiment']}, arXiv:{m['arxiv']}, sqrt(s) = {m['sqrt_s_TeV']} TeV, "
+        f"L = {m['luminosity_fb']} fb^-1, status: {m['status']}"
+    )
     click.echo(f"  sha256 {a.digest()}")
     if a.parameters:
         click.echo("parameters: " + ", ".join(f"{k}={v:g}" for k, v in a.parameters.items()))
@@ -130,29 +174,54 @@ def inspect(analysis: str) -> None:
     for name, c in a.cuts.items():
         click.echo(f"  {name:<18} {c.source}")
     click.echo("regions:")
-    for r in a.regions:
-        click.echo(f"  {r.name:<26} " + " -> ".join(s.label for s in r.steps[1:]))
+    for region in a.regions:
+        steps = " -> ".join(s.label for s in region.steps[1:])
+        click.echo(f"  {region.name:<26} {steps}")
     nets = a.raw.get("networks") or {}
     click.echo("networks: " + (", ".join(nets) if nets else "none"))
-    refs = sorted((a.directory / "reference").glob("*")) if (a.directory / "reference").is_dir() \
+    refs = (
+        sorted((a.directory / "reference").glob("*"))
+        if (a.directory / "reference").is_dir()
         else []
+    )
     click.echo("references: " + (", ".join(p.name for p in refs) if refs else "none"))
 
 
 @cli.command()
 @click.argument("process")
 @click.option("--events", "n_events", type=click.IntRange(min=1), default=None)
-@click.option("--seed", type=click.IntRange(min=1, max=899_999_999), default=None,
-              help="Pythia seed (recorded in the file's run info)")
-@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
-              help="FILE.hepmc3 or FILE.hepmc3.gz (HepMC2 with --hepmc2)")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=1, max=899_999_999),
+    default=None,
+    help="Pythia seed (recorded in the file's run info)",
+)
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="FILE.hepmc3 or FILE.hepmc3.gz (HepMC2 with --hepmc2)",
+)
 @click.option("--param", "params", multiple=True, help="process parameter, e.g. mX=500 mS=100")
 @click.option("--prune", is_flag=True, help="keep only the record an analysis needs (smaller)")
 @click.option("--hepmc2", is_flag=True, help="write HepMC2 IO_GenEvent instead of HepMC3")
-@click.option("--precision", type=click.IntRange(min=3, max=17), default=None,
-              help="significant digits of momenta in the file (default: HepMC's 16)")
-def generate(process: str, n_events: int | None, seed: int | None, output: str | None,
-             params: tuple[str, ...], prune: bool, hepmc2: bool, precision: int | None) -> None:
+@click.option(
+    "--precision",
+    type=click.IntRange(min=3, max=17),
+    default=None,
+    help="significant digits of momenta in the file (default: HepMC's 16)",
+)
+def generate(
+    process: str,
+    n_events: int | None,
+    seed: int | None,
+    output: str | None,
+    params: tuple[str, ...],
+    prune: bool,
+    hepmc2: bool,
+    precision: int | None,
+) -> None:
     """Generate PROCESS with Pythia 8 (needs the [generate] extra). 'list' lists processes."""
     from . import generate as gen
 
@@ -160,15 +229,27 @@ def generate(process: str, n_events: int | None, seed: int | None, output: str |
         for name, desc in gen.list_processes().items():
             click.echo(f"{name:<12} {desc}")
         return
-    missing = [o for o, v in (("--events", n_events), ("--seed", seed), ("-o", output)) if v is None]
+    missing = [
+        o for o, v in (("--events", n_events), ("--seed", seed), ("-o", output)) if v is None
+    ]
     if missing:
         raise click.UsageError(f"generate {process} needs {', '.join(missing)}")
     assert n_events is not None and seed is not None and output is not None
-    summary = gen.generate(process, n_events, seed, output, params=_params(params), prune=prune,
-                           hepmc_version=2 if hepmc2 else 3, precision=precision)
-    click.echo(f"{summary.n_events} {summary.process} events -> {summary.output} "
-               f"(sigma = {summary.sigma_pb:.5g} +- {summary.sigma_err_pb:.2g} pb, "
-               f"{summary.seconds:.1f} s)")
+    summary = gen.generate(
+        process,
+        n_events,
+        seed,
+        output,
+        params=_params(params),
+        prune=prune,
+        hepmc_version=2 if hepmc2 else 3,
+        precision=precision,
+    )
+    click.echo(
+        f"{summary.n_events} {summary.process} events -> {summary.output} "
+        f"(sigma = {summary.sigma_pb:.5g} +- {summary.sigma_err_pb:.2g} pb, "
+        f"{summary.seconds:.1f} s)"
+    )
 
 
 @cli.command()

@@ -19,7 +19,9 @@ def _load(path: Path) -> dict[str, Any]:
     try:
         doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise HepreintError(f"{path}: cannot read results JSON ({exc}); pass a results.json") from None
+        raise HepreintError(
+            f"{path}: cannot read results JSON ({exc}); pass a results.json"
+        ) from None
     if doc.get("schema") != "hepreint-results/1":
         raise HepreintError(f"{path}: not a hepreint results file (schema {doc.get('schema')!r})")
     return doc

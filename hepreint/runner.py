@@ -142,9 +142,7 @@ def _results(a: Analysis, yields: Yields, stream: _Seen, opts: RunOptions) -> Re
         for msg in getattr(r, "bad_event_messages", []):
             warnings.append(f"skipped bad event: {msg}")
     if a.metadata.get("approximations"):
-        warnings.append(
-            "approximate preservation: " + "; ".join(a.metadata["approximations"])
-        )
+        warnings.append("approximate preservation: " + "; ".join(a.metadata["approximations"]))
     prov = {
         "hepreint_version": __version__,
         "analysis_sha256": a.digest(),

@@ -52,8 +52,10 @@ def _message(err: ValidationError) -> str:
             close = difflib.get_close_matches(k, allowed, n=1)
             hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         return f"unknown key {', '.join(hints)}; allowed: {', '.join(allowed)}"
-    if err.validator == "oneOf" and err.schema.get("oneOf") and all(
-        "required" in alt and len(alt) == 1 for alt in err.schema["oneOf"]
+    if (
+        err.validator == "oneOf"
+        and err.schema.get("oneOf")
+        and all("required" in alt and len(alt) == 1 for alt in err.schema["oneOf"])
     ):
         keys = [alt["required"][0] for alt in err.schema["oneOf"]]
         return f"needs exactly one of {', '.join(keys)}"

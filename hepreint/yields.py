@@ -36,16 +36,20 @@ class RegionYields:
             raise ValueError("cannot add yields of regions with different cut steps")
         return RegionYields(
             self.steps,
-            [[a + b for a, b in zip(r, s, strict=True)] for r, s in zip(self.sumw, other.sumw, strict=True)],
-            [[a + b for a, b in zip(r, s, strict=True)] for r, s in zip(self.sumw2, other.sumw2, strict=True)],
+            _add2(self.sumw, other.sumw),
+            _add2(self.sumw2, other.sumw2),
             [a + b for a, b in zip(self.n, other.n, strict=True)],
-        )  # fmt: skip
+        )
 
     def sumw_float(self) -> np.ndarray:
         return np.array([[to_float(v) for v in row] for row in self.sumw])
 
     def sumw2_float(self) -> np.ndarray:
         return np.array([[to_float(v) for v in row] for row in self.sumw2])
+
+
+def _add2(x: list[list[int]], y: list[list[int]]) -> list[list[int]]:
+    return [[a + b for a, b in zip(r, s, strict=True)] for r, s in zip(x, y, strict=True)]
 
 
 @dataclass

@@ -97,7 +97,7 @@ def test_wrong_analysis_yaml(tmp_path: Path, example_sample: Path) -> None:
     d = tmp_path / "ana"
     d.mkdir()
     text = (ROOT / "analyses" / "ttHbb" / "analysis.yaml").read_text()
-    (d / "analysis.yaml").write_text(text.replace('"count(bjets)"', '"__import__(\'os\')"'))
+    (d / "analysis.yaml").write_text(text.replace('"count(bjets)"', "\"__import__('os')\""))
     err = assert_clean_error(hepreint("run", str(d), str(example_sample)), "analysis.yaml:",
                              "variables.n_b", "__import__")  # fmt: skip
     assert "did you mean" not in err or "__import__" in err

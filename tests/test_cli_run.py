@@ -47,7 +47,9 @@ def test_run_prints_both_channels_and_writes_valid_json(one_run: Path) -> None:
     doc = results(one_run)
     jsonschema.validate(doc, load_schema("results"))
     assert doc["status"] == "complete"
-    assert doc["normalisation"]["normalised"] and doc["normalisation"]["xsec_source"] == "input file"
+    assert (
+        doc["normalisation"]["normalised"] and doc["normalisation"]["xsec_source"] == "input file"
+    )
     sl = doc["regions"]["single_lepton"]["cutflow"]
     raws = [s["raw"] for s in sl]
     assert raws[0] == doc["normalisation"]["n_events"] > 0
@@ -132,7 +134,9 @@ def test_two_files_in_one_run(formats: dict[str, Path], one_run: Path, tmp_path:
 def test_unnormalised_without_xsec(formats: dict[str, Path], tmp_path: Path) -> None:
     text = formats["plain3"].read_text().splitlines(keepends=True)
     stripped = tmp_path / "noxsec.hepmc3"
-    stripped.write_text("".join(line for line in text if not line.startswith("A 0 GenCrossSection")))
+    stripped.write_text(
+        "".join(line for line in text if not line.startswith("A 0 GenCrossSection"))
+    )
     p = hepreint("run", TTH, str(stripped), "-o", str(tmp_path / "o"))
     assert p.returncode == 0, p.stderr
     assert "NOT NORMALISED" in p.stdout and "not normalised" in p.stderr.lower()

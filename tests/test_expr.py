@@ -111,6 +111,6 @@ def test_pair_four_min_dr_leading() -> None:
     coll = ak.zip({k: coll[k] for k in ("px", "py", "pz", "E")}, with_name="Momentum4D")
     h = compile_expression("pair_four(jets, 'min_dr_leading')", {"jets"})(Scope({"jets": coll}))
     d = compile_expression("dR(jets[0], jets[2])", {"jets"})(Scope({"jets": coll}))
-    lead = (coll[:, 0] + coll[:, 2])
+    lead = coll[:, 0] + coll[:, 2]
     assert h[0, 0].pt == pytest.approx(lead[0].pt)
     assert d[0] < 0.3

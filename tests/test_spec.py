@@ -1,4 +1,4 @@
-"""Loading analysis.yaml: every shipped/test spec compiles; every mistake is reported with its place."""
+"""Loading analysis.yaml: every spec compiles; every mistake is reported with its place."""
 
 from __future__ import annotations
 

@@ -307,7 +307,9 @@ class _Builder:
                 continue
             var, edges = bins["variable"], [float(e) for e in bins["edges"]]
             if var not in variables:
-                self.err(("regions", name, "bins", "variable"), _unknown("variable", var, variables))
+                self.err(
+                    ("regions", name, "bins", "variable"), _unknown("variable", var, variables)
+                )
             if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
                 self.err(("regions", name, "bins", "edges"), "bin edges must increase")
             uppers = edges[1:] + ([float("inf")] if bins.get("overflow") else [])

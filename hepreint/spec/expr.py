@@ -176,7 +176,9 @@ class _Compiler:
             lo = self._int_or_none(idx.lower)
             hi = self._int_or_none(idx.upper)
             return lambda scope: inner(scope)[:, lo:hi]
-        raise ExpressionError("indexing takes a non-negative integer (jets[0]) or a slice (jets[:4])")
+        raise ExpressionError(
+            "indexing takes a non-negative integer (jets[0]) or a slice (jets[:4])"
+        )
 
     @staticmethod
     def _int_or_none(node: ast.expr | None) -> int | None:
@@ -259,12 +261,15 @@ class _Compiler:
             if i in spec.string_args:
                 if not (isinstance(a, ast.Constant) and isinstance(a.value, str)):
                     raise ExpressionError(f"argument {i + 1} of {name}() must be a quoted name")
-                lit = a.value
-                args.append(lambda scope, lit=lit: lit)
+                args.append(_literal(a.value))
             else:
                 args.append(self.visit(a))
         impl = spec.impl
         return lambda scope: impl(*(a(scope) for a in args))
+
+
+def _literal(value: str) -> Evaluator:
+    return lambda scope: value
 
 
 def _not(x: Any) -> Any:
