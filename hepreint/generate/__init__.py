@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pyhepmc
 
@@ -61,7 +61,7 @@ def _open_output(path: Path) -> Iterator[IO[bytes]]:
                 with gzip.GzipFile(
                     filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6
                 ) as gz:
-                    yield gz
+                    yield cast(IO[bytes], gz)
             else:
                 yield raw
         os.replace(part, path)

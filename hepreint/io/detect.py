@@ -84,7 +84,7 @@ def open_decompressed(path: Path, compression: str) -> BinaryIO:
     if compression == "zstd":
         raw = path.open("rb")
         # concatenated frames (zstd a.hepmc b.hepmc > c.zst) are legal and common
-        return zstandard.ZstdDecompressor().stream_reader(  # type: ignore[return-value]
+        return zstandard.ZstdDecompressor().stream_reader(
             raw, read_across_frames=True, closefd=True
         )
     return path.open("rb")

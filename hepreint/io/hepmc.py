@@ -169,7 +169,7 @@ def _check_text(fmt: str, event: EventText) -> bytes:
         at = int(c.starts[c.bad_line])
         shown = data[at : at + 40].split(b"\n")[0]
         raise EventProblem(f"line is not a HepMC record ({shown!r})", line=event.line + c.bad_line)
-    if n_particles is None:
+    if n_particles is None or n_vertices is None:
         raise EventProblem(f"malformed E line ({data[:60].splitlines()[0]!r})", line=event.line)
     # HepMC3 writes no V line for a vertex with a single mother and no attributes
     vertex_lines_ok = c["V"] == n_vertices if fmt == HEPMC2 else c["V"] <= n_vertices
@@ -224,7 +224,9 @@ def first_mothers(n: int, n_vertices: int, links1: np.ndarray, links2: np.ndarra
 
 def _float_view(table: np.ndarray) -> np.ndarray:
     """(n, 5) float64 view of mass, px, py, pz, e of the particle table (no copy)."""
-    offset = table.dtype.fields["mass"][1]
+    fields = table.dtype.fields
+    assert fields is not None  # a structured particle table
+    offset = fields["mass"][1]
     return np.ndarray(
         (len(table), len(_FLOAT_FIELDS)),
         dtype=np.float64,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,7 +146,7 @@ class EventStream:
     def close(self) -> None:
         self._it.close()
 
-    def _generate(self) -> Iterator[EventBatch]:
+    def _generate(self) -> Generator[EventBatch, None, None]:
         to_skip = self.skip
         for info in self.infos:
             report = ReadReport(info.path, info.size_bytes, info.format, info.compression)
@@ -155,7 +155,9 @@ class EventStream:
             if self.max_events is not None and self.events_read >= self.max_events:
                 return
 
-    def _read_file(self, info: FileInfo, report: ReadReport, to_skip: int) -> Iterator[EventBatch]:
+    def _read_file(
+        self, info: FileInfo, report: ReadReport, to_skip: int
+    ) -> Generator[EventBatch, None, int]:
         builder = _BatchBuilder()
         n_weights: int | None = None
         names: tuple[str, ...] = ()

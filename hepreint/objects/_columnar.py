@@ -8,6 +8,7 @@ this keeps the cost independent of the number of events (no per-event Python loo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import awkward as ak
 import numpy as np
@@ -150,4 +151,5 @@ def selected_offsets(select: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 def transverse_momentum(px: np.ndarray, py: np.ndarray) -> np.ndarray:
     """pT of flat px, py (through vector, like every other kinematic quantity here)."""
-    return np.asarray(vector.array({"px": px, "py": py}).pt, dtype=np.float64)
+    vec: Any = vector.array({"px": px, "py": py})
+    return np.asarray(vec.pt, dtype=np.float64)

@@ -7,6 +7,7 @@ vector so tests state physics in the analysts' coordinates.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import vector
@@ -39,10 +40,10 @@ def particle_batch(events: Sequence[Sequence[Row]]) -> EventBatch:
     """An :class:`EventBatch` (unit weights) from per-event particle rows."""
     rows = [tuple(r) + (0.0,) * (7 - len(r)) for event in events for r in event]
     table = np.array(rows, dtype=np.float64).reshape(-1, 7)
-    mom = vector.array(
+    mom: Any = vector.array(
         {"pt": table[:, 3], "eta": table[:, 4], "phi": table[:, 5], "mass": table[:, 6]}
     )
-    columns = {
+    columns: dict[str, np.ndarray] = {
         "px": np.asarray(mom.px, np.float64),
         "py": np.asarray(mom.py, np.float64),
         "pz": np.asarray(mom.pz, np.float64),
@@ -77,7 +78,7 @@ def random_batch(
     pid = rng.choice(np.array([211, -211, 111, 22, 22, 2212, 12, 11, 13, 511, 421]), total)
     status = np.where(np.isin(pid, (111, 511, 421)), 2, 1)
     pt = rng.exponential(pt_scale, total) + 0.1
-    mom = vector.array(
+    mom: Any = vector.array(
         {
             "pt": pt,
             "eta": rng.uniform(-4.5, 4.5, total),
@@ -85,7 +86,7 @@ def random_batch(
             "mass": np.zeros(total),
         }
     )
-    columns = {
+    columns: dict[str, np.ndarray] = {
         "px": np.asarray(mom.px, np.float64),
         "py": np.asarray(mom.py, np.float64),
         "pz": np.asarray(mom.pz, np.float64),
