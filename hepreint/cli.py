@@ -235,16 +235,24 @@ def generate(
     if missing:
         raise click.UsageError(f"generate {process} needs {', '.join(missing)}")
     assert n_events is not None and seed is not None and output is not None
-    summary = gen.generate(
-        process,
-        n_events,
-        seed,
-        output,
-        params=_params(params),
-        prune=prune,
-        hepmc_version=2 if hepmc2 else 3,
-        precision=precision,
-    )
+    with click.progressbar(length=n_events, label=f"generating {process}", file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(i: int) -> None:
+            bar.update(i - done[0])
+            done[0] = i
+
+        summary = gen.generate(
+            process,
+            n_events,
+            seed,
+            output,
+            params=_params(params),
+            prune=prune,
+            hepmc_version=2 if hepmc2 else 3,
+            precision=precision,
+            progress=progress,
+        )
     click.echo(
         f"{summary.n_events} {summary.process} events -> {summary.output} "
         f"(sigma = {summary.sigma_pb:.5g} +- {summary.sigma_err_pb:.2g} pb, "
