@@ -1,0 +1,75 @@
+"""The validation table and ``validation.json``: what a reader checks first, written together.
+
+``validation.json`` is a plain dict (no schema): ``schema`` ("hepreint-validation/1"),
+``analysis``, ``status`` ("pass", "fail" or "nothing to compare"), ``relative_tolerance``,
+``summary`` (compared/passed/failed/no_reference counts), ``references`` (every file read:
+file, kind, numbers, tables), ``warnings`` (e.g. why nothing was compared), ``results`` (the
+results.json compared) and ``rows``: one per cut-flow step with region, step, quantity
+(events / efficiency / relative_efficiency), ours, ours_err (MC stat.), published,
+published_up/down, ratio (ours/published), pull, status ("pass", "fail", "no reference"),
+label (the published row), file, source and trust of the reference.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from .compare import NO_REF, Comparison, Row
+
+
+def format_table(c: Comparison, results_path: str | None = None) -> str:
+    tol = f"±{c.tolerance * 100:g} %" if c.tolerance is not None else "not set"
+    lines = [f"hepreint validate: {c.analysis}   relative tolerance {tol}   status: {c.status}"]
+    if results_path:
+        lines.append(f"results: {results_path}")
+    head = (f"{'region':<24}{'step':<22}{'quantity':<12}{'ours':>11}{'± stat':>10}"
+            f"{'published':>11}{'± err':>10}{'ratio':>8}{'pull':>7}  status")  # fmt: skip
+    lines += ["", head, "-" * len(head)]
+    for r in c.rows:
+        lines.append(_line(r))
+    n_fail = sum(r.status == "fail" for r in c.rows)
+    lines.append("")
+    lines.append(f"{len(c.compared)} steps compared, {n_fail} outside tolerance, "
+                 f"{sum(r.status == NO_REF for r in c.rows)} without reference")  # fmt: skip
+    for w in c.warnings:
+        lines.append(f"warning: {w}")
+    return "\n".join(lines)
+
+
+def _line(r: Row) -> str:
+    pub_err = None
+    if r.published_up is not None and r.published_down is not None:
+        pub_err = r.published_up if r.published_up == r.published_down else None
+    err = (
+        _num(pub_err, 10)
+        if pub_err is not None or r.published_up is None
+        else (f"{'+' + _g(r.published_up) + '/-' + _g(r.published_down or 0.0):>10}")
+    )
+    return (f"{r.region[:23]:<24}{r.step[:21]:<22}{_short(r.quantity):<12}{_num(r.ours, 11)}"
+            f"{_num(r.ours_err, 10)}{_num(r.published, 11)}{err}{_num(r.ratio, 8, '.3f')}"
+            f"{_num(r.pull, 7, '+.2f')}  {r.status}")  # fmt: skip
+
+
+def _short(q: str) -> str:
+    return {"relative_efficiency": "rel. eff.", "efficiency": "efficiency"}.get(q, q)
+
+
+def _g(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _num(x: float | None, width: int, fmt: str = ".4g") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return f"{'—':>{width}}"
+    return f"{x:>{width}{fmt}}"
+
+
+def write_json(c: Comparison, path: Path, results_path: str | None = None) -> Path:
+    doc = c.to_dict()
+    doc["results"] = results_path
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path

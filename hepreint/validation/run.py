@@ -1,0 +1,71 @@
+"""Glue between an analysis, a results dict and the outputs; the CLI is a thin layer over it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..schemas import validate as validate_schema
+from ..spec.analysis import Analysis
+from ..spec.yamlfile import load_yaml
+from .compare import Comparison, compare
+from .errors import ValidationError
+from .reference import References, load_references
+from .report import format_table, write_json
+
+
+def load_results(path: str | Path) -> dict[str, Any]:
+    """A results.json, checked against its schema (first problem only, one line)."""
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValidationError(
+            f"{p}: no such results file; run 'hepreint run ... -o DIR' first"
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError(
+            f"{p}: not a results JSON ({exc}); pass a results.json written by 'hepreint run'"
+        ) from None
+    problems = validate_schema(doc, "results")
+    if problems:
+        raise ValidationError(f"{p}: not a hepreint results file: {problems[0]}")
+    return doc
+
+
+def load_references_for(analysis: Analysis, results: dict[str, Any]) -> References:
+    """References of ``analysis``, mapped onto the regions and steps ``results`` holds."""
+    name = results["analysis"]["name"]
+    if name != analysis.name:
+        raise ValidationError(
+            f"the results are of analysis {name!r}, not {analysis.name!r}; "
+            "validate them against the analysis they were run with"
+        )
+    assert analysis.path is not None
+    doc = load_yaml(analysis.path)
+    layout = {r: [s["step"] for s in rd["cutflow"]] for r, rd in results["regions"].items()}
+    validation = analysis.raw.get("validation") or {}
+    return load_references(analysis.directory, validation, layout, doc.where)
+
+
+def validate(analysis: Analysis, results: dict[str, Any]) -> Comparison:
+    refs = load_references_for(analysis, results)
+    tolerance = (analysis.raw.get("validation") or {}).get("relative_tolerance")
+    return compare(results, refs, tolerance)
+
+
+def write_outputs(
+    c: Comparison, outdir: str | Path, results_path: str | None = None, *, plot: bool = True
+) -> dict[str, Path]:
+    """validation.txt, validation.json and (needs matplotlib) validation.png in ``outdir``."""
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"table": out / "validation.txt", "json": out / "validation.json"}
+    paths["table"].write_text(format_table(c, results_path) + "\n", encoding="utf-8")
+    write_json(c, paths["json"], results_path)
+    if plot:
+        from .plot import plot_comparison
+
+        paths["png"] = plot_comparison(c, out / "validation.png")
+    return paths
