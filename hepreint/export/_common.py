@@ -1,0 +1,121 @@
+"""What every exporter needs: a validated results document, the limits, safe names, exact floats.
+
+The exporters work from the results JSON alone, so a result can be converted long after the run
+(and on a machine without the events); that is why bad input is checked here, once, with one
+line per problem that names the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import HepreintError
+from ..schemas import validate
+
+#: the keys a limits entry may carry (all optional); s95 values are numbers of signal events
+LIMIT_KEYS = ("s95_obs", "s95_exp", "cls_obs", "cls_exp", "r_obs", "r_exp")
+
+
+def load_results(path: str | Path) -> dict[str, Any]:
+    """Read and validate ``results.json``; a file that is not one stops with one line."""
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise HepreintError(
+            f"{p}: cannot read ({exc.strerror}); pass a hepreint results.json"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise HepreintError(
+            f"{p}: not JSON (line {exc.lineno}: {exc.msg}); pass a hepreint results.json"
+        ) from None
+    check_results(doc, str(p))
+    return doc  # type: ignore[no-any-return]
+
+
+def check_results(doc: Any, name: str = "results") -> None:
+    """Refuse anything that is not a schema-valid hepreint results document."""
+    if not isinstance(doc, dict) or doc.get("schema") != "hepreint-results/1":
+        got = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise HepreintError(f"{name}: not a hepreint results file (schema {got!r})")
+    problems = validate(doc, "results")
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise HepreintError(f"{name}: invalid results file: {problems[0]}{more}")
+
+
+def load_limits(path: str | Path) -> dict[str, dict[str, float]]:
+    p = Path(path)
+    try:
+        raw = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise HepreintError(f"{p}: cannot read limits ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise HepreintError(f"{p}: limits are not JSON (line {exc.lineno}: {exc.msg})") from None
+    return check_limits(raw, str(p))
+
+
+def check_limits(limits: Any, name: str = "limits") -> dict[str, dict[str, float]]:
+    """``{region: {s95_obs: ..., ...}}`` with numbers only; unknown keys are an error (typos)."""
+    if limits is None:
+        return {}
+    if not isinstance(limits, dict):
+        raise HepreintError(f"{name}: expected an object {{region: {{s95_obs: ...}}}}")
+    out: dict[str, dict[str, float]] = {}
+    for region, entry in limits.items():
+        if not isinstance(entry, dict):
+            raise HepreintError(f"{name}: {region}: expected an object of {', '.join(LIMIT_KEYS)}")
+        vals: dict[str, float] = {}
+        for key, value in entry.items():
+            if key not in LIMIT_KEYS:
+                raise HepreintError(
+                    f"{name}: {region}: unknown key {key!r}; allowed: {', '.join(LIMIT_KEYS)}"
+                )
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise HepreintError(f"{name}: {region}.{key}: expected a number, got {value!r}")
+            vals[key] = float(value)
+        out[str(region)] = vals
+    return out
+
+
+def limit(limits: dict[str, dict[str, float]], region: str, key: str) -> float | None:
+    return limits.get(region, {}).get(key)
+
+
+def safe_name(text: str) -> str:
+    """A file-, path- and column-safe token: tools split on whitespace and '/'."""
+    out = re.sub(r"[^A-Za-z0-9_.+-]+", "_", text.strip()).strip("_")
+    return out or "unnamed"
+
+
+def fnum(x: float | int | None) -> str:
+    """Shortest scientific text that reads back to the same double (inf/nan spelled plainly)."""
+    if x is None:
+        return "nan"
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    # YODA-/MA5-looking "%.6e" when that is exact, more digits when the double needs them
+    digits = len(np.format_float_scientific(x, unique=True).split("e")[0].replace("-", ""))
+    return f"{x:.{max(6, digits - 2)}e}"
+
+
+def sample_name(doc: dict[str, Any]) -> str:
+    """The dataset label (MadAnalysis5 'dataset', CheckMATE process): the first input's stem."""
+    inputs = doc.get("provenance", {}).get("inputs") or []
+    if not inputs:
+        return "sample"
+    name = Path(str(inputs[0].get("path", "sample"))).name
+    for ext in (".gz", ".bz2", ".zst", ".hepmc3", ".hepmc2", ".hepmc"):
+        name = name.removesuffix(ext)
+    return safe_name(name)

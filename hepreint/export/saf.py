@@ -1,0 +1,241 @@
+"""MadAnalysis 5 cut-flow files (``<region>.saf``) and a ``CLs_output_summary.dat``.
+
+Layout mirrors MA5's ``Output/SAF/``, so MA5 tools (its recast module, ``ma5_expert``) and
+scripts written for them read our directory as an MA5 run of one dataset::
+
+    <out>/CLs_output_summary.dat
+    <out>/<dataset>/CLs_output.dat
+    <out>/<dataset>/<analysis>/Cutflows/<region>.saf
+
+Counters hold *raw* sums of weights, as MA5 writes them: MA5 normalises a region itself with
+``σ·L·Σw(last cut)/Σw(initial)``. MA5 splits every counter into positive- and negative-weight
+columns; results keep only the net sums, so the net value goes to the column of its sign and
+the other column is 0 (totals, which is what MA5 adds up, are exact).
+
+The summary's ``sig95`` columns are cross-sections in pb, as in MA5: a limit on signal events
+``s95`` becomes ``s95 / (L · 1000 · ε)`` with ε = Σw(region)/Σw(all). ``1-CLs`` is MA5's
+exclusion column (1 − observed CLs); ``best?`` marks the region with the largest expected r
+(MA5's choice). Missing limits are written ``-1``, MA5's own placeholder. ``stat`` is the
+statistical error of ε from results (weighted binomial), not MA5's approximation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import HepreintError
+from ._common import check_limits, fnum, limit, safe_name, sample_name
+
+_ALL_EVENTS = "all events"
+
+
+@dataclass
+class SAFCounter:
+    name: str
+    nentries: tuple[int, int]
+    sumw: tuple[float, float]
+    sumw2: tuple[float, float]
+
+    @property
+    def total_sumw(self) -> float:
+        return self.sumw[0] + self.sumw[1]
+
+
+@dataclass
+class SAFCutflow:
+    initial: SAFCounter
+    counters: list[SAFCounter]
+
+
+def _split(raw: int, sumw: float, sumw2: float) -> SAFCounter:
+    if sumw < 0:
+        return SAFCounter("", (0, raw), (0.0, sumw), (0.0, sumw2))
+    return SAFCounter("", (raw, 0), (sumw, 0.0), (sumw2, 0.0))
+
+
+def _numbers(c: SAFCounter) -> list[str]:
+    def pair(a: Any, b: Any, what: str) -> str:
+        fa = str(a) if isinstance(a, int) else fnum(a)
+        fb = str(b) if isinstance(b, int) else fnum(b)
+        return f"{fa:<15} {fb:<15} # {what}"
+
+    return [
+        pair(*c.nentries, "nentries"),
+        pair(*c.sumw, "sum of weights"),
+        pair(*c.sumw2, "sum of weights^2"),
+    ]
+
+
+def cutflow_saf(region: dict[str, Any], norm: dict[str, Any]) -> str:
+    """One region's cut-flow in MA5's text format."""
+    steps = list(region["cutflow"])
+    if steps and steps[0]["step"] == _ALL_EVENTS:
+        first = steps.pop(0)
+        initial = _split(first["raw"], first["sumw"], first["sumw2"])
+    else:  # a cut-flow without its "all events" row: the run's totals are the same thing
+        initial = _split(norm["n_events"], norm["sumw_all"], math.nan)
+    lines = ["<SAFheader>", "</SAFheader>", "", "<InitialCounter>"]
+    lines += ['"Initial number of events"      #', *_numbers(initial), "</InitialCounter>", ""]
+    for i, s in enumerate(steps, start=1):
+        name = '"' + s["step"].replace('"', "'") + '"'
+        lines += ["<Counter>", f"{name:<32}# {i}st cut"]
+        lines += [*_numbers(_split(s["raw"], s["sumw"], s["sumw2"])), "</Counter>", ""]
+    lines += ["<SAFfooter>", "</SAFfooter>"]
+    return "\n".join(lines) + "\n"
+
+
+_HEADER = (
+    "analysis name".ljust(28)
+    + "signal region".ljust(60)
+    + "best?".ljust(10)
+    + "sig95(exp)".ljust(20)
+    + "sig95(obs)".ljust(20)
+    + "1-CLs".ljust(10)
+    + "     ||    "
+    + "efficiency".ljust(15)
+    + "stat".ljust(15)
+)
+
+
+def _rows(doc: dict[str, Any], lim: dict[str, dict[str, float]]) -> list[str]:
+    ana = safe_name(doc["analysis"]["name"])
+    lumi = float(doc["normalisation"]["luminosity_fb"])
+    info = []
+    for name, reg in doc["regions"].items():
+        first, last = reg["cutflow"][0], reg["cutflow"][-1]
+        n0 = first["sumw"] if first["step"] == _ALL_EVENTS else doc["normalisation"]["sumw_all"]
+        eff = last["sumw"] / n0 if n0 else 0.0
+        r_exp = limit(lim, name, "r_exp")
+        s95e = limit(lim, name, "s95_exp")
+        if r_exp is None and s95e and s95e > 0:
+            r_exp = reg["yield"] / s95e
+        info.append((name, reg, eff, r_exp))
+    ranked = [r for r in info if r[3] is not None]
+    best = max(ranked, key=lambda r: r[3])[0] if ranked else None  # type: ignore[arg-type,return-value]
+    rows = []
+    for name, reg, eff, _ in info:
+
+        def sig95(key: str, eff: float = eff, name: str = name) -> str:
+            s95 = limit(lim, name, key)
+            if s95 is None or s95 < 0 or eff <= 0 or lumi <= 0:
+                return "-1"
+            return f"{s95 / (lumi * 1000.0 * eff):.7f}"
+
+        cls = limit(lim, name, "cls_obs")
+        stat = reg["cutflow"][-1].get("efficiency_stat") or 0.0
+        rows.append(
+            ana.ljust(30)
+            + safe_name(name).ljust(60)
+            + ("1" if name == best else "0").ljust(10)
+            + sig95("s95_exp").ljust(20)
+            + sig95("s95_obs").ljust(20)
+            + ("-1" if cls is None else f"{1.0 - cls:.10f}").ljust(10)
+            + "   ||    "
+            + f"{max(eff, 0.0):.7f}".ljust(15)
+            + f"{stat:.7f}".ljust(15)
+        )
+    return rows
+
+
+def cls_output(doc: dict[str, Any], limits: dict | None = None) -> str:
+    """MA5's per-dataset ``CLs_output.dat``."""
+    lim = check_limits(limits)
+    return "\n".join(["# " + _HEADER, *_rows(doc, lim)]) + "\n"
+
+
+def cls_summary(doc: dict[str, Any], limits: dict | None = None, dataset: str | None = None) -> str:
+    """MA5's ``CLs_output_summary.dat``: the per-dataset lines prefixed with the dataset name."""
+    lim = check_limits(limits)
+    ds = dataset or sample_name(doc)
+    lines = ["# dataset name".ljust(30) + _HEADER]
+    lines += [ds.ljust(30) + row for row in _rows(doc, lim)]
+    return "\n".join(lines) + "\n\n"
+
+
+def write_saf(
+    doc: dict[str, Any], outdir: str | Path, limits: dict | None = None, dataset: str | None = None
+) -> list[Path]:
+    out = Path(outdir)
+    ds = dataset or sample_name(doc)
+    cut_dir = out / ds / safe_name(doc["analysis"]["name"]) / "Cutflows"
+    cut_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, reg in doc["regions"].items():
+        p = cut_dir / f"{safe_name(name)}.saf"
+        p.write_text(cutflow_saf(reg, doc["normalisation"]), encoding="utf-8")
+        written.append(p)
+    p = out / ds / "CLs_output.dat"
+    p.write_text(cls_output(doc, limits), encoding="utf-8")
+    written.append(p)
+    p = out / "CLs_output_summary.dat"
+    p.write_text(cls_summary(doc, limits, ds), encoding="utf-8")
+    written.append(p)
+    return written
+
+
+# --- reading back -------------------------------------------------------------------------------
+
+_BLOCK = re.compile(r"<(InitialCounter|Counter)>\s*\n(.*?)\n\s*</\1>", re.S)
+
+
+def _counter(body: str, where: str) -> SAFCounter:
+    lines = [ln for ln in body.splitlines() if ln.strip()]
+    m = re.match(r'\s*"(.*)"', lines[0]) if lines else None
+    if m is None or len(lines) < 4:
+        raise HepreintError(f"{where}: counter without a quoted name and three number lines")
+    try:
+        nums = [ln.split("#")[0].split() for ln in lines[1:4]]
+        return SAFCounter(
+            m.group(1),
+            (int(float(nums[0][0])), int(float(nums[0][1]))),
+            (float(nums[1][0]), float(nums[1][1])),
+            (float(nums[2][0]), float(nums[2][1])),
+        )
+    except (ValueError, IndexError):
+        raise HepreintError(
+            f"{where}: counter {m.group(1)!r}: expected two numbers per line"
+        ) from None
+
+
+def read_saf(text: str, where: str = "SAF") -> SAFCutflow:
+    """Parse an MA5 cut-flow ``.saf`` (ours or MA5's)."""
+    initial, counters = None, []
+    for kind, body in _BLOCK.findall(text):
+        c = _counter(body, where)
+        if kind == "InitialCounter":
+            initial = c
+        else:
+            counters.append(c)
+    if initial is None:
+        raise HepreintError(f"{where}: no <InitialCounter> block; not an MA5 cut-flow file")
+    return SAFCutflow(initial, counters)
+
+
+def read_cls_summary(text: str) -> list[dict[str, Any]]:
+    """Rows of a ``CLs_output_summary.dat`` (the ``best?`` layout) as dicts."""
+    rows = []
+    for ln in text.splitlines():
+        if not ln.strip() or ln.lstrip().startswith("#"):
+            continue
+        left, _, right = ln.partition("||")
+        a, b = left.split(), right.split()
+        if len(a) < 7:
+            continue  # MA5's indented error-band lines
+        rows.append(
+            {
+                "dataset": a[0],
+                "analysis": a[1],
+                "region": a[2],
+                "best": int(a[3]),
+                "sig95_exp": float(a[4]),
+                "sig95_obs": float(a[5]),
+                "one_minus_cls": float(a[6]),
+                "efficiency": float(b[0]) if b else math.nan,
+                "stat": float(b[1]) if len(b) > 1 else math.nan,
+            }
+        )
+    return rows
