@@ -11,7 +11,7 @@ as "statistics" or "physics", but it does not decide the verdict.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .errors import ValidationError
@@ -46,6 +46,7 @@ class Comparison:
     rows: list[Row]
     references: list[dict[str, Any]]
     warnings: list[str]
+    binned: list[str] = field(default_factory=list)  # regions that are one bin of a parent
 
     @property
     def compared(self) -> list[Row]:
@@ -68,12 +69,16 @@ class Comparison:
             "analysis": self.analysis,
             "status": self.status,
             "relative_tolerance": self.tolerance,
-            "summary": {"compared": len(self.compared), "passed": counts[PASS],
-                        "failed": counts[FAIL], "no_reference": counts[NO_REF]},
+            "summary": {
+                "compared": len(self.compared),
+                "passed": counts[PASS],
+                "failed": counts[FAIL],
+                "no_reference": counts[NO_REF],
+            },
             "references": self.references,
             "warnings": self.warnings,
             "rows": [asdict(r) for r in self.rows],
-        }  # fmt: skip
+        }
 
 
 def compare(results: dict[str, Any], refs: References, tolerance: float | None) -> Comparison:
@@ -95,18 +100,26 @@ def compare(results: dict[str, Any], refs: References, tolerance: float | None) 
     warnings = list(refs.notes)
     if not refs.entries:
         warnings.insert(0, no_cutflow_message(refs))
-    files = [{"file": str(f.path), "kind": f.kind,
-              "numbers": len(f.doc.data.get("numbers") or []) if f.kind != "hepdata" else 0,
-              "tables": len(f.tables) if f.kind != "hepdata" else 1}
-             for f in refs.files]  # fmt: skip
-    return Comparison(results["analysis"]["name"], tolerance, rows, files, warnings)
+    files = [
+        {
+            "file": str(f.path),
+            "kind": f.kind,
+            "numbers": len(f.doc.data.get("numbers") or []) if f.kind != "hepdata" else 0,
+            "tables": len(f.tables) if f.kind != "hepdata" else 1,
+        }
+        for f in refs.files
+    ]
+    binned = [name for name, rd in results["regions"].items() if rd.get("bin")]
+    return Comparison(results["analysis"]["name"], tolerance, rows, files, warnings, binned)
 
 
 def no_cutflow_message(refs: References) -> str:
     """Why nothing was compared, naming the files read and what their authors list as missing."""
     if not refs.files:
-        return (f"no published cut-flow for this analysis: {refs.directory / 'reference'} holds "
-                "no reference files; add a HEPData table and map it in validation.tables")  # fmt: skip
+        return (
+            f"no published cut-flow for this analysis: {refs.directory / 'reference'} holds "
+            "no reference files; add a HEPData table and map it in validation.tables"
+        )
     parts = []
     for f in refs.files:
         n = len(f.doc.data.get("numbers") or []) if f.kind != "hepdata" else 0
@@ -119,8 +132,10 @@ def no_cutflow_message(refs: References) -> str:
         if "cut-flow" in str(m.get("what", "")).lower() or "cutflow" in str(m.get("what", ""))
     ]
     tail = f"; listed as missing: {'; '.join(missing)}" if missing else ""
-    return (f"no published cut-flow for this analysis: {', '.join(parts)}, and analysis.yaml "
-            f"maps none in validation.tables{tail}")  # fmt: skip
+    return (
+        f"no published cut-flow for this analysis: {', '.join(parts)}, and analysis.yaml "
+        f"maps none in validation.tables{tail}"
+    )
 
 
 def _duplicate(region: dict[str, Any], i: int) -> bool:
@@ -155,8 +170,23 @@ def _row(
         ok = abs(ratio - 1.0) <= tolerance + 1e-12
     else:
         ok = ours is not None and ours == ref.value
-    return Row(region, steps[i]["step"], quantity, ours, err, ref.value, ref.up, ref.down,
-               ratio, pull, PASS if ok else FAIL, ref.label, ref.file, ref.source, ref.trust)  # fmt: skip
+    return Row(
+        region,
+        steps[i]["step"],
+        quantity,
+        ours,
+        err,
+        ref.value,
+        ref.up,
+        ref.down,
+        ratio,
+        pull,
+        PASS if ok else FAIL,
+        ref.label,
+        ref.file,
+        ref.source,
+        ref.trust,
+    )
 
 
 def ours_value(

@@ -134,7 +134,7 @@ def read_table(doc: LocatedYAML) -> HEPDataTable:
             f"{doc.where(('dependent_variables',))}: variables have different "
             f"numbers of values {sorted(n_rows)}; every column needs one per row"
         )
-    return HEPDataTable(ind, dep)  # fmt: skip
+    return HEPDataTable(ind, dep)
 
 
 def _variable(doc: LocatedYAML, key: tuple[str | int, ...], v: dict[str, Any]) -> Variable:

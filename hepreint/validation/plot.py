@@ -32,9 +32,13 @@ def plot_comparison(c: Comparison, path: Path) -> Path:
     regions = regions[:MAX_PANELS]
     plt.style.use(mplhep.style.ATLAS)
     fig, axes = plt.subplots(
-        2, len(regions), figsize=(6.5 * len(regions), 6.5), squeeze=False, sharex="col",
+        2,
+        len(regions),
+        figsize=(6.5 * len(regions), 6.5),
+        squeeze=False,
+        sharex="col",
         gridspec_kw={"height_ratios": [3, 1], "hspace": 0.05},
-    )  # fmt: skip
+    )
     for k, region in enumerate(regions):
         rows = [r for r in c.rows if r.region == region]
         _panel(axes[0][k], axes[1][k], rows, c.tolerance, bool(compared))
@@ -47,25 +51,47 @@ def plot_comparison(c: Comparison, path: Path) -> Path:
 def _own_regions(c: Comparison) -> list[str]:
     """Without references: the regions that are not bins (their cut-flows say the most)."""
     seen = list(dict.fromkeys(r.region for r in c.rows))
-    plain = [r for r in seen if sum(x.region == r for x in c.rows) > 1]
-    return plain or seen[:1]
+    return [r for r in seen if r not in c.binned] or seen[:1]
 
 
 def _panel(ax, rax, rows: list[Row], tolerance: float | None, any_ref: bool) -> None:  # noqa: ANN001
     x = list(range(len(rows)))
     quantity = {r.quantity for r in rows if r.status != NO_REF} or {rows[0].quantity}
     ours = [r.ours if r.ours is not None else float("nan") for r in rows]
-    ax.errorbar(x, ours, yerr=[r.ours_err or 0.0 for r in rows], fmt="o", color="black",
-                label="hepreint (MC stat.)")  # fmt: skip
+    ax.errorbar(
+        x,
+        ours,
+        yerr=[r.ours_err or 0.0 for r in rows],
+        fmt="o",
+        color="black",
+        label="hepreint (MC stat.)",
+    )
     ref = [(i, r) for i, r in enumerate(rows) if r.published is not None]
     if ref:
-        ax.errorbar([i for i, _ in ref], [r.published for _, r in ref],
-                    yerr=[[r.published_down or 0 for _, r in ref], [r.published_up or 0 for _, r in ref]],
-                    fmt="s", mfc="none", color="tab:red", capsize=3, label="published")  # fmt: skip
+        ax.errorbar(
+            [i for i, _ in ref],
+            [r.published for _, r in ref],
+            yerr=[[r.published_down or 0 for _, r in ref], [r.published_up or 0 for _, r in ref]],
+            fmt="s",
+            mfc="none",
+            color="tab:red",
+            capsize=3,
+            label="published",
+        )
     else:
-        ax.text(0.5, 0.5, "no published cut-flow" if not any_ref else "no reference here",
-                transform=ax.transAxes, ha="center", color="tab:red")  # fmt: skip
-    ax.set_yscale("log" if min((v for v in ours if v and v > 0), default=1) < 0.05 else "linear")
+        ax.text(
+            0.5,
+            0.5,
+            "no published cut-flow" if not any_ref else "no reference here",
+            transform=ax.transAxes,
+            ha="center",
+            color="tab:red",
+        )
+    low = min((v for v in ours if v and v > 0), default=1.0)
+    if low < 0.05:  # cut-flows span decades; a linear axis would flatten the later steps
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(0, None)
     ax.set_ylabel(" / ".join(sorted(quantity)))
     ax.legend(loc="upper right", fontsize="small")
     if tolerance is not None:
@@ -76,6 +102,7 @@ def _panel(ax, rax, rows: list[Row], tolerance: float | None, any_ref: bool) -> 
         err = [(r.ours_err or 0) / r.published if r.published else 0 for _, r in rr]
         rax.errorbar([i for i, _ in rr], [r.ratio for _, r in rr], yerr=err, fmt="o", color="black")
     rax.set_ylim(0.5, 1.5)
+    rax.set_xlim(-0.5, len(rows) - 0.5)
     rax.set_ylabel("ours / pub.")
     rax.set_xticks(x)
     rax.set_xticklabels([r.step for r in rows], rotation=45, ha="right", fontsize="small")

@@ -182,8 +182,9 @@ def _map_table(
                 f"{where(('steps', label))}: {label!r} has no number in "
                 f"{rf.path.name} ('-'); leave it out of steps"
             )
-        out.append(RefEntry(region, step, quantity, value, up, down, label, str(rf.path),
-                            source, trust))  # fmt: skip
+        out.append(
+            RefEntry(region, step, quantity, value, up, down, label, str(rf.path), source, trust)
+        )
     return out
 
 
@@ -235,11 +236,14 @@ def _hepdata_table(
     else:  # steps are rows; one column (dependent variable) is compared
         v = _column(t, spec.get("column"), rf, where)
         labels = [c.label() for c in t.independent[0].values] if t.independent else []
-        cells = {lab: (_float(c.value), c.up, c.down) for lab, c in zip(labels, v.values)}
+        cells = {
+            lab: (_float(c.value), c.up, c.down) for lab, c in zip(labels, v.values, strict=True)
+        }
         units = {v.units}
     if spec["quantity"] != "events" and units & {"%", "percent", "PCT"}:
-        cells = {k: (None if x is None else x / 100, u / 100, d / 100)
-                 for k, (x, u, d) in cells.items()}  # fmt: skip
+        cells = {
+            k: (None if x is None else x / 100, u / 100, d / 100) for k, (x, u, d) in cells.items()
+        }
     return cells, spec["quantity"], spec["source"], spec["trust"]
 
 

@@ -24,15 +24,19 @@ def format_table(c: Comparison, results_path: str | None = None) -> str:
     lines = [f"hepreint validate: {c.analysis}   relative tolerance {tol}   status: {c.status}"]
     if results_path:
         lines.append(f"results: {results_path}")
-    head = (f"{'region':<24}{'step':<22}{'quantity':<12}{'ours':>11}{'± stat':>10}"
-            f"{'published':>11}{'± err':>10}{'ratio':>8}{'pull':>7}  status")  # fmt: skip
+    head = (
+        f"{'region':<24}{'step':<22}{'quantity':<12}{'ours':>11}{'± stat':>10}"
+        f"{'published':>11}{'± err':>10}{'ratio':>8}{'pull':>7}  status"
+    )
     lines += ["", head, "-" * len(head)]
     for r in c.rows:
         lines.append(_line(r))
     n_fail = sum(r.status == "fail" for r in c.rows)
     lines.append("")
-    lines.append(f"{len(c.compared)} steps compared, {n_fail} outside tolerance, "
-                 f"{sum(r.status == NO_REF for r in c.rows)} without reference")  # fmt: skip
+    lines.append(
+        f"{len(c.compared)} steps compared, {n_fail} outside tolerance, "
+        f"{sum(r.status == NO_REF for r in c.rows)} without reference"
+    )
     for w in c.warnings:
         lines.append(f"warning: {w}")
     return "\n".join(lines)
@@ -47,9 +51,11 @@ def _line(r: Row) -> str:
         if pub_err is not None or r.published_up is None
         else (f"{'+' + _g(r.published_up) + '/-' + _g(r.published_down or 0.0):>10}")
     )
-    return (f"{r.region[:23]:<24}{r.step[:21]:<22}{_short(r.quantity):<12}{_num(r.ours, 11)}"
-            f"{_num(r.ours_err, 10)}{_num(r.published, 11)}{err}{_num(r.ratio, 8, '.3f')}"
-            f"{_num(r.pull, 7, '+.2f')}  {r.status}")  # fmt: skip
+    return (
+        f"{r.region[:23]:<24}{r.step[:21]:<22}{_short(r.quantity):<12}{_num(r.ours, 11)}"
+        f"{_num(r.ours_err, 10)}{_num(r.published, 11)}{err}{_num(r.ratio, 8, '.3f')}"
+        f"{_num(r.pull, 7, '+.2f')}  {r.status}"
+    )
 
 
 def _short(q: str) -> str:

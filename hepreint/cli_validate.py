@@ -1,0 +1,74 @@
+"""``hepreint validate``: run (or read) an analysis' results and compare them with the published
+cut-flows in its ``reference/`` directory.
+
+Exit status: 0 when every compared step is within ``validation.relative_tolerance`` (also when
+there is nothing to compare, with a warning), 1 when any step is outside, 2 on errors (raised as
+:class:`HepreintError`, which the main CLI prints as one line).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("validate")
+@click.argument("analysis")
+@click.argument("files", nargs=-1)
+@click.option(
+    "--results",
+    "results_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="compare an existing results.json instead of running on FILES",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    type=click.Path(file_okay=False),
+    default="validation",
+    show_default=True,
+    help="directory for validation.txt/.json/.png (and results.json)",
+)
+@click.option("--xsec", type=float, default=None, help="cross-section in pb (overrides the file)")
+@click.option("--lumi", type=float, default=None, help="luminosity in fb^-1 (default: analysis)")
+@click.option("--max-events", type=click.IntRange(min=1), default=None)
+@click.option("--seed", type=int, default=12345, show_default=True)
+@click.option("--no-plot", is_flag=True, help="skip validation.png (needs matplotlib, mplhep)")
+@click.option("-q", "--quiet", is_flag=True, help="do not print the table")
+def validate(analysis: str, files: tuple[str, ...], results_file: str | None, outdir: str,
+             xsec: float | None, lumi: float | None, max_events: int | None, seed: int,
+             no_plot: bool, quiet: bool) -> None:  # fmt: skip
+    """Compare ANALYSIS run on HepMC FILES (or --results) with its published cut-flows."""
+    from .runner import RunOptions
+    from .runner import run as run_analysis
+    from .spec.analysis import load_analysis
+    from .validation import load_results, write_outputs
+    from .validation import validate as compare_with_references
+
+    if bool(files) == bool(results_file):
+        raise click.UsageError("give either event FILES or --results results.json, not both")
+    if results_file and (xsec is not None or lumi is not None or max_events is not None):
+        raise click.UsageError("--xsec, --lumi and --max-events apply to a run, not to --results")
+    ana = load_analysis(analysis)
+    if results_file:
+        results, results_path = load_results(results_file), results_file
+    else:
+        opts = RunOptions(xsec_pb=xsec, lumi_fb=lumi, max_events=max_events, seed=seed,
+                          command="hepreint " + " ".join(sys.argv[1:]))  # fmt: skip
+        res = run_analysis(ana, list(files), opts)
+        for w in res.warnings:
+            click.echo(f"hepreint: warning: {w}", err=True)
+        results_path = str(res.write(outdir))
+        results = load_results(results_path)  # what a later --results run would see
+    comparison = compare_with_references(ana, results)
+    paths = write_outputs(comparison, outdir, results_path, plot=not no_plot)
+    if not quiet:
+        click.echo(paths["table"].read_text(encoding="utf-8"), nl=False)
+    for w in comparison.warnings if quiet else []:  # else they end the printed table
+        click.echo(f"hepreint: warning: {w}", err=True)
+    click.echo("validation written to " + ", ".join(str(p) for p in paths.values()))
+    if comparison.exit_code:
+        sys.exit(comparison.exit_code)
