@@ -69,7 +69,7 @@ def _g(x: float) -> str:
 def _num(x: float | None, width: int, fmt: str = ".4g") -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return f"{'—':>{width}}"
-    return f"{x:>{width}{fmt}}"
+    return format(x, fmt).rjust(width)
 
 
 def write_json(c: Comparison, path: Path, results_path: str | None = None) -> Path:
