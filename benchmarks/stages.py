@@ -392,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
         summary["end_to_end_over_floor"] = (by["end-to-end"]["events_per_s"]
                                             / by["C++ floor"]["events_per_s"])
     if "events_per_s" in by.get("pyhepmc loop", {}) and "events_per_s" in by.get("read", {}):
-        summary["read_over_pyhepmc"] = by["read"]["events_per_s"] / by["pyhepmc loop"]["events_per_s"]
+        summary["read_over_pyhepmc"] = (by["read"]["events_per_s"]
+                                        / by["pyhepmc loop"]["events_per_s"])
     parts = [r for r in rows if r["stage"] in ("read", "analysis") and "seconds" in r]
     if len(parts) == 2:
         t = sum(r["seconds"] for r in parts)
