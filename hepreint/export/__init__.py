@@ -1,6 +1,59 @@
 """Results in the formats other reinterpretation tools read: YODA, MA5 SAF, CheckMATE, HEPData.
 
-Every exporter works from the results JSON dict alone (no rerun, no events needed).
+Every exporter works from the results JSON dict alone, so a result converts without a rerun and
+without its events; ``export`` checks the document (and the optional limits) once, up front.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ._common import check_limits, check_results, load_limits, load_results
+from .checkmate import write_checkmate
+from .hepdata import HEPDataTable, read_submission, read_table, write_hepdata
+from .saf import write_saf
+from .yoda import write_yoda
+
+#: format name -> sub-directory used by ``all``
+FORMATS = {"yoda": "yoda", "saf": "ma5", "checkmate": "checkmate", "hepdata": "hepdata"}
+
+
+def export(
+    doc: dict[str, Any],
+    fmt: str,
+    outdir: str | Path,
+    limits: dict[str, Any] | None = None,
+    *,
+    dataset: str | None = None,
+    yoda_prefix: str | None = None,
+) -> list[Path]:
+    """Write ``doc`` as ``fmt`` into ``outdir`` (``all``: one sub-directory per format)."""
+    check_results(doc)
+    lim = check_limits(limits)
+    out = Path(outdir)
+    if fmt == "all":
+        written: list[Path] = []
+        for name, sub in FORMATS.items():
+            written += export(doc, name, out / sub, lim, dataset=dataset, yoda_prefix=yoda_prefix)
+        return written
+    if fmt == "yoda":
+        return write_yoda(doc, out, yoda_prefix)
+    if fmt == "saf":
+        return write_saf(doc, out, lim, dataset)
+    if fmt == "checkmate":
+        return write_checkmate(doc, out, lim)
+    if fmt == "hepdata":
+        return write_hepdata(doc, out)
+    raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}, all")
+
+
+__all__ = [
+    "FORMATS",
+    "HEPDataTable",
+    "export",
+    "load_limits",
+    "load_results",
+    "read_submission",
+    "read_table",
+]
