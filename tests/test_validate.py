@@ -272,3 +272,13 @@ def test_reference_table_mapping_and_relative_efficiency(tmp_path: Path) -> None
     assert got["deta_hh"].status == "pass" and got["all events"].status == "no reference"
     assert got["four_b"].trust == "B" and got["four_b"].quantity == "efficiency"
     assert c.exit_code == 0
+
+
+def test_hepdata_errors_combined_and_signed(tmp_path: Path) -> None:
+    table = hepdata_table([("a", 2.0, {"asymerror": {"plus": -0.3, "minus": 0.4}})])
+    table["dependent_variables"][0]["values"][0]["errors"].append({"symerror": "5%"})
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(table), encoding="utf-8")
+    cell = load_reference_file(path).hepdata.dependent[0].values[0]  # type: ignore[union-attr]
+    assert cell.up == pytest.approx(math.hypot(0.4, 0.1))
+    assert cell.down == pytest.approx(math.hypot(0.3, 0.1))

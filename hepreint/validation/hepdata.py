@@ -1,7 +1,9 @@
 """A minimal reader of one HEPData table in HEPData's own YAML format.
 
 Written here because ``hepreint/export/hepdata.py`` (the general HEPData reader/writer) did not
-exist yet; validation needs only numbers, labels and errors, so this stays small. Errors are
+exist when validation was written; this one also checks the structure and names the YAML path
+and line of a problem, which a validation error must. Asymmetric errors follow the same
+convention as that reader (up = the positive side, down = the negative side). Errors are
 turned into absolute (up, down) pairs once, here, so the comparison never sees percentages.
 """
 
@@ -154,22 +156,26 @@ def _cell(doc: LocatedYAML, key: tuple[str | int, ...], c: dict[str, Any]) -> Ce
         if "symerror" in e:
             u = d = _error(doc, where, e["symerror"], value)
         else:
-            u = _error(doc, where, e["asymerror"]["plus"], value)
-            d = _error(doc, where, e["asymerror"]["minus"], value)
-        up, down = math.hypot(up, u), math.hypot(down, d)
+            plus = _error(doc, where, e["asymerror"]["plus"], value)
+            minus = _error(doc, where, e["asymerror"]["minus"], value)
+            if plus * minus < 0:  # the usual {plus: +a, minus: -b}, or the inverted {-a, +b}
+                u, d = max(plus, minus), -min(plus, minus)
+            else:  # both signs equal: a sloppy {plus: a, minus: b}; read as magnitudes
+                u, d = abs(plus), abs(minus)
+        up, down = math.hypot(up, abs(u)), math.hypot(down, abs(d))
     return Cell(value, _number(c.get("low")), _number(c.get("high")), up, down)
 
 
 def _error(doc: LocatedYAML, key: tuple[str | int, ...], raw: Any, value: Any) -> float:
-    """Absolute size of one error; HEPData allows ``'5%'`` relative to the value."""
+    """One signed error; HEPData allows ``'5%'`` relative to the value."""
     if isinstance(raw, str) and raw.strip().endswith("%"):
         pct = _number(raw.strip()[:-1])
         if pct is not None and isinstance(value, float):
-            return abs(pct * value / 100.0)
+            return pct * abs(value) / 100.0
     num = _number(raw)
     if num is None:
         raise ValidationError(f"{doc.where(key)}: error {raw!r} is not a number or percentage")
-    return abs(num)
+    return num
 
 
 def _number(x: Any) -> float | None:

@@ -5,7 +5,32 @@ file is found even before a mapping uses it. Two formats: hepreint's ``hepreint-
 (``schemas/reference.schema.json``; cut-flows under ``tables:``) and a HEPData table as
 downloaded from hepdata.net. Which table rows belong to which region and cut is stated in
 ``analysis.yaml`` under ``validation.tables`` (never guessed): published labels rarely equal our
-cut names, and one HEPData table can hold several signal points or channels.
+cut names, and one HEPData table can hold several signal points or channels::
+
+    validation:
+      relative_tolerance: 0.2
+      tables:
+        - file: reference/HEPData-ins123-v1-Table_3.yaml   # a HEPData table: steps are rows
+          region: single_lepton
+          column: "ttH"              # which dependent variable, if there are several
+          quantity: efficiency       # events | efficiency (= fraction) | relative_efficiency
+          source: "HEPData ins123 v1 Table 3 (arXiv:xxxx.xxxxx Table 5)"
+          trust: A
+          steps: {"1 lepton": one_lepton, ">= 5 jets": ge5_jets}   # published label: our step
+        - file: reference/HEPData-ins456-v3-Table_1.yaml   # steps are columns, one row per mass
+          region: resolved
+          row: 500                   # the independent-variable value (or bin) to compare
+          quantity: efficiency
+          source: "..."
+          trust: A
+          steps: {"4 b-tags": four_b}
+        - file: reference/published.yaml                    # a hepreint-reference/1 file
+          table: pred36.sm_ggF_cutflow                      # quantity/source/trust from the table
+          region: resolved
+          steps: {"4b": four_b, "Xhh": x_hh}
+
+Without ``steps`` the published labels must be our step names. Published values in ``%`` are
+divided by 100 (HEPData header ``units: '%'``).
 """
 
 from __future__ import annotations
