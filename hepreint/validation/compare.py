@@ -140,8 +140,8 @@ def no_cutflow_message(refs: References) -> str:
 
 def _duplicate(region: dict[str, Any], i: int) -> bool:
     """Bins after the first repeat their parent's steps; show only their own bin step."""
-    b = region.get("bin")
-    return bool(b) and b.get("index", 0) > 0 and i < len(region["cutflow"]) - 1
+    b = region.get("bin") or {}
+    return b.get("index", 0) > 0 and i < len(region["cutflow"]) - 1
 
 
 def _row(

@@ -101,7 +101,7 @@ def _panel(ax, rax, rows: list[Row], tolerance: float | None, any_ref: bool) -> 
     if rr:
         err = [(r.ours_err or 0) / r.published if r.published else 0 for _, r in rr]
         rax.errorbar([i for i, _ in rr], [r.ratio for _, r in rr], yerr=err, fmt="o", color="black")
-    ratios = [r.ratio for _, r in rr]
+    ratios = [r.ratio for _, r in rr if r.ratio is not None]
     rax.set_ylim(min([0.5, *ratios]) * 0.95, min(max([1.5, *ratios]) * 1.05, 5.0))
     rax.set_xlim(-0.5, len(rows) - 0.5)
     rax.set_ylabel("ours / pub.")

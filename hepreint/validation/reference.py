@@ -155,7 +155,11 @@ def load_references(
             files[path] = load_reference_file(path)
         rf = files[path]
         used.add((path, str(spec.get("table", ""))))
-        for e in _map_table(rf, spec, layout, lambda k, key=key: where(key + k)):
+
+        def at(k: PathKey, key: PathKey = key) -> str:
+            return where(key + k)
+
+        for e in _map_table(rf, spec, layout, at):
             if any(o.region == e.region and o.step == e.step for o in entries):
                 raise ValidationError(
                     f"{where(key)}: step {e.step!r} of region {e.region!r} has a reference "
