@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,19 @@ def validate(analysis: Analysis, results: dict[str, Any]) -> Comparison:
 def write_outputs(
     c: Comparison, outdir: str | Path, results_path: str | None = None, *, plot: bool = True
 ) -> dict[str, Path]:
-    """validation.txt, validation.json and (needs matplotlib) validation.png in ``outdir``."""
+    """validation.txt, validation.json and validation.png in ``outdir``.
+
+    The plot needs the optional ``[plots]`` extra; without it the table and JSON are still
+    written and a warning says why there is no PNG (a missing plotting library is no reason to
+    lose a validation).
+    """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
+    if plot and (find_spec("matplotlib") is None or find_spec("mplhep") is None):
+        c.warnings.append(
+            "no validation.png: matplotlib/mplhep missing; pip install 'hepreint[plots]'"
+        )
+        plot = False
     paths = {"table": out / "validation.txt", "json": out / "validation.json"}
     paths["table"].write_text(format_table(c, results_path) + "\n", encoding="utf-8")
     write_json(c, paths["json"], results_path)
