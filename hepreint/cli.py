@@ -51,7 +51,7 @@ def cli() -> None:
 @click.option("--lumi", type=float, default=None, help="luminosity in fb^-1 (default: analysis)")
 @click.option("--max-events", type=click.IntRange(min=1), default=None)
 @click.option("--skip", type=click.IntRange(min=0), default=0, help="skip the first N events")
-@click.option("--batch-size", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option(
     "--seed",
     type=int,

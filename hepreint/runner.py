@@ -37,7 +37,7 @@ class RunOptions:
     lumi_fb: float | None = None
     max_events: int | None = None
     skip: int = 0
-    batch_size: int = 2000
+    batch_size: int = 1000
     seed: int = 12345
     executor: str = "serial"
     workers: int = 2
