@@ -1,0 +1,146 @@
+"""``hepreint limits`` and ``hepreint calibrate``: click commands registered by hepreint.cli.
+
+Thin, like the rest of the CLI: read the results JSON, call hepreint.stats, print. Expected
+failures print one line and exit 2, also when a command is run on its own (tests, scripts).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import HepreintError, LikelihoodError
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    try:
+        yield
+    except HepreintError as exc:
+        for line in str(exc).splitlines():
+            click.echo(f"hepreint: error: {line}", err=True)
+        sys.exit(2)
+
+
+def _read_results(path: str) -> tuple[Path, dict[str, Any]]:
+    p = Path(path)
+    if p.is_dir():
+        p = p / "results.json"
+    try:
+        return p, json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LikelihoodError(f"{p}: no such results file; run 'hepreint run ... -o DIR'") from None
+    except json.JSONDecodeError as exc:
+        raise LikelihoodError(f"{p}: line {exc.lineno}: not JSON ({exc.msg})") from None
+
+
+def _analysis_of(doc: dict[str, Any], given: str | None, results: Path) -> Any:
+    from .spec.analysis import load_analysis
+
+    if given is not None:
+        return load_analysis(given)
+    a = doc.get("analysis") or {}
+    directory = Path(a.get("directory", ""))
+    candidates = [directory, results.parent / directory, a.get("name", "")]
+    for c in candidates:
+        if c and (Path(c) / "analysis.yaml").exists():
+            return load_analysis(c)
+    if a.get("name"):
+        return load_analysis(a["name"])  # a shipped analysis by name
+    raise LikelihoodError(f"{results}: cannot tell which analysis made it; pass --analysis DIR")
+
+
+@click.command("limits")
+@click.argument("results", type=click.Path())
+@click.option("-a", "--analysis", default=None, help="analysis directory (default: from results)")
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="directory for limits.json (default: next to results.json)",
+)
+@click.option("--no-regions", is_flag=True, help="skip the single-region S95 fits")
+@click.option("-q", "--quiet", is_flag=True, help="do not print the table")
+def limits(
+    results: str, analysis: str | None, output: str | None, no_regions: bool, quiet: bool
+) -> None:
+    """CLs and 95% CL upper limits for the yields in RESULTS (results.json or its directory)."""
+    from .stats import compute_limits, limits_table
+
+    with _one_line_errors():
+        path, doc = _read_results(results)
+        ana = _analysis_of(doc, analysis, path)
+        res = compute_limits(doc, ana, per_region=not no_regions)
+        if not quiet:
+            click.echo(limits_table(res))
+        for w in res.warnings:
+            click.echo(f"hepreint: warning: {w}", err=True)
+        out = res.write(output or path.parent)
+        click.echo(f"limits written to {out} [{res.label}]")
+
+
+@click.command("calibrate")
+@click.argument("analysis")
+@click.argument("results", type=click.Path())
+@click.option(
+    "--rel-uncertainty",
+    type=float,
+    default=None,
+    help="relative background uncertainty δ (default: the analysis' recipe)",
+)
+@click.option("--xsec-fb", type=float, default=None, help="SM signal σ×BR in fb (default: recipe)")
+@click.option("--dry-run", is_flag=True, help="solve and print, do not write the workspace")
+def calibrate(
+    analysis: str,
+    results: str,
+    rel_uncertainty: float | None,
+    xsec_fb: float | None,
+    dry_run: bool,
+) -> None:
+    """Calibrate ANALYSIS's counting likelihood on the SM signal yields in RESULTS."""
+    from .spec.analysis import load_analysis
+    from .stats import calibrate as run_calibration
+    from .stats import likelihood_spec
+
+    with _one_line_errors():
+        ana = load_analysis(analysis)
+        path, doc = _read_results(results)
+        cal = run_calibration(
+            doc, ana, background_rel_uncertainty=rel_uncertainty, signal_xsec_fb=xsec_fb
+        )
+        c = cal.built.metadata["calibration"]
+        click.echo(
+            f"target {c['target']['id']} = {cal.target_value:g}: solved S/B = {cal.s_over_b:.5g}"
+            f" (achieved {cal.achieved:.6g}, solver consistency check)"
+        )
+        for ch, b in c["solved"]["background"].items():
+            unc = c["solved"]["background_uncertainty"][ch]
+            sig = c["signal"]["yields"][ch]
+            click.echo(
+                f"  {ch}: signal {', '.join(f'{v:.5g}' for v in sig)}  background "
+                f"{', '.join(f'{v:.6g}' for v in b)} ± {', '.join(f'{v:.4g}' for v in unc)}"
+            )
+        for x in cal.crosschecks:
+            click.echo(
+                f"  cross-check {x['id']}: published {x['published']:g}, predicted "
+                f"{x['predicted']:.3g} ({100 * x['relative_difference']:+.1f} %)"
+                + (
+                    f"; uncertainty +{x['predicted_uncertainty']['plus']:.3f} "
+                    f"-{x['predicted_uncertainty']['minus']:.3f} vs published "
+                    f"+{x['published_uncertainty']['plus']} -{x['published_uncertainty']['minus']}"
+                    if "predicted_uncertainty" in x
+                    else ""
+                )
+            )
+        if not dry_run:
+            spec = likelihood_spec(ana)
+            assert spec.workspace is not None
+            ws, meta = cal.built.write(spec.workspace)
+            click.echo(f"calibrated approximation written to {ws} and {meta}")
