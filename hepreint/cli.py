@@ -271,6 +271,16 @@ def merge(results: tuple[str, ...], outdir: str) -> None:
     click.echo(f"merged results written to {path}")
 
 
+def _register() -> None:
+    """Commands that live in their own modules (one concern each)."""
+    from .cli_validate import validate
+
+    cli.add_command(validate)
+
+
+_register()
+
+
 def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="hepreint", standalone_mode=False)
