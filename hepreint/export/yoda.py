@@ -45,10 +45,21 @@ def prefix_of(doc: dict[str, Any]) -> str:
     return "/" + safe_name(f"{a.get('experiment', 'ATLAS')}_{a['name']}")
 
 
+def _yaml_value(key: str, value: str) -> str:
+    """Plain when YAML reads it back unchanged, else double-quoted: YODA parses the block as
+    YAML and refuses the file on an error (titles hold ': '), while simpler readers take the
+    text after ': ' literally, so quotes are used only where they are needed."""
+    try:
+        if value and yaml.safe_load(f"{key}: {value}") == {key: value}:
+            return value
+    except yaml.YAMLError:
+        pass
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _annotations(path: str, type_: str, extra: dict[str, str]) -> list[str]:
-    lines = [f"Path: {json.dumps(path)}", f"Type: {type_}"]
-    lines += [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in extra.items()]
-    return [*lines, "---"]
+    items = {"Path": path, "Type": type_, **extra}
+    return [*(f"{k}: {_yaml_value(k, v)}" for k, v in items.items()), "---"]
 
 
 def _counter(path: str, sumw: float, sumw2: float, n: float, ann: dict[str, str]) -> str:
@@ -82,7 +93,7 @@ def _histo(path: str, bins: list[_Bin], under: _Bin | None, over: _Bin | None, a
     lines = [f"BEGIN YODA_HISTO1D_V2 {path}", *_annotations(path, "Histo1D", ann)]
     if total[0]:
         lines.append(f"# Mean: {fnum(total[2] / total[0])}")
-    lines.append(f"# Area: {fnum(sum(b.sumw for b in bins))}")
+    lines.append(f"# Area: {fnum(total[0])}")
     lines.append("# ID\t ID\t sumw\t sumw2\t sumwx\t sumwx2\t numEntries")
     lines.append(f"Total   \tTotal   \t{fmt(total)}")
     lines.append(f"Underflow\tUnderflow\t{fmt(urow)}")
