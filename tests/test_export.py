@@ -442,3 +442,20 @@ def test_saf_negative_net_weight_goes_to_the_negative_column(real_doc: dict[str,
     reg["cutflow"][-1].update(sumw=-2.5, sumw2=7.0, raw=4)
     c = read_saf(cutflow_saf(reg, real_doc["normalisation"])).counters[-1]
     assert c.sumw == (0.0, -2.5) and c.nentries == (0, 4) and c.sumw2 == (0.0, 7.0)
+
+
+def test_limits_file_of_the_stats_layer_is_accepted() -> None:
+    stats_doc = {
+        "schema": "whatever/1",
+        "cls_obs": 0.3,
+        "regions": [
+            {"region": "single_lepton", "channel": "c", "bin": 0, "signal": 1.0, "s95_obs": 5.0},
+            {"region": "dilepton", "s95_exp": 7.0, "r_exp": None},
+        ],
+    }
+    assert check_limits(stats_doc) == {
+        "single_lepton": {"s95_obs": 5.0},
+        "dilepton": {"s95_exp": 7.0},
+    }
+    with pytest.raises(HepreintError, match="region"):
+        check_limits({"regions": [{"s95_obs": 1.0}]})

@@ -65,6 +65,8 @@ def check_limits(limits: Any, name: str = "limits") -> dict[str, dict[str, float
     """``{region: {s95_obs: ..., ...}}`` with numbers only; unknown keys are an error (typos)."""
     if limits is None:
         return {}
+    if isinstance(limits, dict) and isinstance(limits.get("regions"), list):
+        limits = _from_stats(limits, name)
     if not isinstance(limits, dict):
         raise HepreintError(f"{name}: expected an object {{region: {{s95_obs: ...}}}}")
     out: dict[str, dict[str, float]] = {}
@@ -83,6 +85,17 @@ def check_limits(limits: Any, name: str = "limits") -> dict[str, dict[str, float
                 raise HepreintError(f"{name}: {region}.{key}: expected a number, got {value!r}")
             vals[key] = float(value)
         out[str(region)] = vals
+    return out
+
+
+def _from_stats(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    """Accept the ``limits.json`` of ``hepreint.stats`` as well: a list of per-region entries
+    (``region``, ``s95_obs``, ...) next to likelihood-wide numbers, which are not per region."""
+    out: dict[str, Any] = {}
+    for entry in doc["regions"]:
+        if not isinstance(entry, dict) or "region" not in entry:
+            raise HepreintError(f"{name}: regions[]: each entry needs a 'region' name")
+        out[str(entry["region"])] = {k: entry[k] for k in LIMIT_KEYS if k in entry}
     return out
 
 
