@@ -36,7 +36,8 @@ from .export import export as export_results
     "limits_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="JSON {region: {s95_obs, s95_exp, cls_obs, cls_exp, r_obs, r_exp}}; s95 in events",
+    help="JSON {region: {s95_obs, s95_exp, cls_obs, cls_exp, r_obs, r_exp}} (s95 in events) "
+    "or the limits.json of the stats layer",
 )
 @click.option("--dataset", default=None, help="sample label for MadAnalysis5 (default: input name)")
 @click.option(
