@@ -147,7 +147,8 @@ def _build_base(o: ObjectDef, truth: ak.Array, lepton_mask: Any) -> ak.Array:
         return obj.met(truth)
     elif o.kind in ("jet", "large_r_jet"):
         excl = p.pop("exclude_prompt_leptons", True)
-        flavour_dR = p.pop("flavour_dR", 0.3)
+        # small-R: ATLAS cone labelling dR < 0.3; large-R: hadrons anywhere inside the jet
+        flavour_dR = p.pop("flavour_dR", 0.3 if o.kind == "jet" else p["R"])
         p.pop("count_inside", None)
         inputs = obj.jet_inputs(truth, exclude=lepton_mask if excl else None)
         if o.kind == "jet":
