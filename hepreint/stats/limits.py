@@ -147,7 +147,8 @@ def _combined(
         t = hypotest(1.0, obs, model)
         lim = upper_limit(obs, model, guess=1.0)
     except FitFailure as exc:
-        raise LikelihoodError(f"{where}: combined fit: {exc}; check the signal yields") from None
+        res.warnings.append(f"combined fit failed, no limits: {exc}; check the signal yields")
+        return
     res.warnings += fit_diagnostics(obs, model)
     res.warnings += [f"combined fit: {w}" for w in lim.warnings]
     res.cls_obs = t.cls_obs
