@@ -128,17 +128,17 @@ def calibrate(
                 f"{', '.join(f'{v:.6g}' for v in b)} ± {', '.join(f'{v:.4g}' for v in unc)}"
             )
         for x in cal.crosschecks:
-            click.echo(
-                f"  cross-check {x['id']}: published {x['published']:g}, predicted "
-                f"{x['predicted']:.3g} ({100 * x['relative_difference']:+.1f} %)"
-                + (
-                    f"; uncertainty +{x['predicted_uncertainty']['plus']:.3f} "
-                    f"-{x['predicted_uncertainty']['minus']:.3f} vs published "
-                    f"+{x['published_uncertainty']['plus']} -{x['published_uncertainty']['minus']}"
-                    if "predicted_uncertainty" in x
-                    else ""
+            if "predicted_uncertainty" in x:
+                pu, qu = x["predicted_uncertainty"], x["published_uncertainty"]
+                click.echo(
+                    f"  cross-check {x['id']} uncertainty: predicted +{pu['plus']:.3f} "
+                    f"-{pu['minus']:.3f}, published +{qu['plus']} -{qu['minus']}"
                 )
-            )
+            else:
+                click.echo(
+                    f"  cross-check {x['id']}: published {x['published']:g}, predicted "
+                    f"{x['predicted']:.3g} ({100 * x['relative_difference']:+.1f} %)"
+                )
         if not dry_run:
             spec = likelihood_spec(ana)
             assert spec.workspace is not None

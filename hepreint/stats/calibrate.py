@@ -226,14 +226,21 @@ def _crosschecks(
         elif key == rec.best_fit_mu and "uncertainty" in ref:
             lo, hi = _profile_interval(data, model)
             unc = ref["uncertainty"]
+            plus, minus = hi - mu_hat, mu_hat - lo
             out.append(
-                _check(ref, mu_hat, pseudo)
-                | {
-                    "predicted_interval": [lo, hi],
-                    "predicted_uncertainty": {"plus": hi - mu_hat, "minus": mu_hat - lo},
+                {
+                    "id": key,
+                    "compared": "68% profile-likelihood interval around mu_hat vs the published "
+                    "uncertainty (mu_hat itself is an input, not a prediction)",
                     "published_uncertainty": unc,
-                    "compared": "68% profile-likelihood interval vs the published ± (μ̂ is "
-                    "an input, only its uncertainty is a prediction)",
+                    "predicted_uncertainty": {"plus": plus, "minus": minus},
+                    "relative_difference": {
+                        "plus": (plus - unc["plus"]) / unc["plus"],
+                        "minus": (minus - unc["minus"]) / unc["minus"],
+                    },
+                    "trust": ref.get("trust"),
+                    "source": ref.get("source"),
+                    "how": pseudo,
                 }
             )
     return out

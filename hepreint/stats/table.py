@@ -27,7 +27,7 @@ def limits_table(res: LimitResult) -> str:
         e, m = res.cls_exp, res.mu_limit_exp
         lines += [
             "",
-            f"  combined fit {tag}{'':<6}{'observed':>10}{'expected':>10}"
+            f"  {'combined fit ' + tag:<{21 + len(tag)}}{'observed':>10}{'expected':>10}"
             f"{'-2σ':>9}{'-1σ':>9}{'+1σ':>9}{'+2σ':>9}",
             f"  {'CLs at μ = 1':<{21 + len(tag)}}{_f(res.cls_obs):>10}{_f(e['median']):>10}"
             f"{_f(e['-2sigma']):>9}{_f(e['-1sigma']):>9}{_f(e['+1sigma']):>9}"
