@@ -62,7 +62,7 @@ def poi_bounds(model: pyhf.pdf.Model, upper: float) -> list[tuple[float, float]]
     """The suggested bounds with the POI in [0, upper] (q̃_μ needs μ ≥ 0)."""
     bounds = [tuple(b) for b in model.config.suggested_bounds()]
     bounds[model.config.poi_index] = (0.0, max(upper, 10.0))
-    return bounds  # type: ignore[return-value]
+    return bounds
 
 
 def hypotest(mu: float, data: Any, model: pyhf.pdf.Model, upper: float = 10.0) -> Hypotest:
