@@ -274,8 +274,11 @@ def merge(results: tuple[str, ...], outdir: str) -> None:
 def _register() -> None:
     """Commands that live in their own modules (one concern each)."""
     from .cli_export import export
+    from .cli_stats import calibrate, limits
     from .cli_validate import validate
 
+    cli.add_command(limits)
+    cli.add_command(calibrate)
     cli.add_command(validate)
     cli.add_command(export)
 

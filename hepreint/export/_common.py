@@ -36,7 +36,7 @@ def load_results(path: str | Path) -> dict[str, Any]:
             f"{p}: not JSON (line {exc.lineno}: {exc.msg}); pass a hepreint results.json"
         ) from None
     check_results(doc, str(p))
-    return doc  # type: ignore[no-any-return]
+    return doc
 
 
 def check_results(doc: Any, name: str = "results") -> None:

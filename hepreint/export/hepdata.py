@@ -170,7 +170,7 @@ def write_hepdata(doc: dict[str, Any], outdir: str | Path) -> list[Path]:
     }
     written = []
     for entry, data in tables:
-        p = out / entry["data_file"]
+        p = out / str(entry["data_file"])
         _dump(data, p)
         written.append(p)
     sub = out / "submission.yaml"
