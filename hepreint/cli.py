@@ -47,8 +47,18 @@ def cli() -> None:
     default=None,
     help="directory for results.json (default: print only)",
 )
-@click.option("--xsec", type=float, default=None, help="cross-section in pb (overrides the file)")
-@click.option("--lumi", type=float, default=None, help="luminosity in fb^-1 (default: analysis)")
+@click.option(
+    "--xsec",
+    type=click.FloatRange(min=0, min_open=True, max=1e12),
+    default=None,
+    help="cross-section in pb (overrides the file)",
+)
+@click.option(
+    "--lumi",
+    type=click.FloatRange(min=0, min_open=True, max=1e9),
+    default=None,
+    help="luminosity in fb^-1 (default: analysis)",
+)
 @click.option("--max-events", type=click.IntRange(min=1), default=None)
 @click.option("--skip", type=click.IntRange(min=0), default=0, help="skip the first N events")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True)
@@ -263,11 +273,23 @@ def generate(
 @cli.command()
 @click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False))
-def merge(results: tuple[str, ...], outdir: str) -> None:
-    """Add results.json files of the same analysis run on separate inputs (bit-exact)."""
+@click.option(
+    "--analysis",
+    type=click.Path(exists=True),
+    default=None,
+    help="analysis directory, if it moved since the runs",
+)
+def merge(results: tuple[str, ...], outdir: str, analysis: str | None) -> None:
+    """Add results.json files of the same analysis run on separate inputs.
+
+    The sums of weights add bit-exactly; yields equal a single run's when the parts were
+    normalised with the same cross-section (--xsec).
+    """
     from .merge import merge_files
 
-    path = merge_files([Path(r) for r in results], Path(outdir))
+    path = merge_files(
+        [Path(r) for r in results], Path(outdir), Path(analysis) if analysis else None
+    )
     click.echo(f"merged results written to {path}")
 
 

@@ -17,6 +17,19 @@ from .batch import EventBatch
 from .errors import HepreintError
 from .yields import Yields
 
+
+class InternalError(HepreintError):
+    """An unexpected exception while processing: a bug of hepreint, reported with context."""
+
+
+def _as_hepreint(exc: BaseException) -> HepreintError:
+    if isinstance(exc, HepreintError):
+        return exc
+    return InternalError(
+        f"internal error ({type(exc).__name__}: {exc}); the results of the batches before it "
+        "are kept; please report this with the command and input file"
+    )
+
 EXECUTORS = ("serial", "processes", "dask")
 
 
@@ -48,8 +61,8 @@ def run_batches(
         try:
             for b in batches:
                 acc.add(process(b))
-        except HepreintError as exc:
-            acc.failure = exc
+        except Exception as exc:  # noqa: BLE001 - kept as the run's failure, with what was merged
+            acc.failure = _as_hepreint(exc)
         return acc
     if executor == "processes":
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -90,7 +103,11 @@ def _pipeline(
             inflight.append(submit(b))
             while len(inflight) >= 2 * workers:
                 acc.add(inflight.popleft().result())
-    except HepreintError as exc:
-        acc.failure = exc
-    while inflight:
-        acc.add(inflight.popleft().result())
+    except Exception as exc:  # noqa: BLE001 - kept as the run's failure, with what was merged
+        acc.failure = _as_hepreint(exc)
+    while inflight:  # what was submitted before a failure still counts
+        try:
+            acc.add(inflight.popleft().result())
+        except Exception as exc:  # noqa: BLE001
+            if acc.failure is None:
+                acc.failure = _as_hepreint(exc)

@@ -12,6 +12,7 @@ from typing import Any
 
 from .errors import HepreintError
 from .results import Results, yields_from_dict
+from .schemas import validate
 from .spec.analysis import load_analysis
 
 
@@ -22,13 +23,26 @@ def _load(path: Path) -> dict[str, Any]:
         raise HepreintError(
             f"{path}: cannot read results JSON ({exc}); pass a results.json"
         ) from None
-    if doc.get("schema") != "hepreint-results/1":
-        raise HepreintError(f"{path}: not a hepreint results file (schema {doc.get('schema')!r})")
+    if not isinstance(doc, dict) or doc.get("schema") != "hepreint-results/1":
+        raise HepreintError(f"{path}: not a hepreint results file; pass a results.json")
+    problems = validate(doc, "results")
+    if problems:
+        raise HepreintError(f"{path}: damaged results file: {problems[0]}")
     return doc
 
 
-def merge_files(paths: list[Path], outdir: Path) -> Path:
+def merge_files(paths: list[Path], outdir: Path, analysis: Path | None = None) -> Path:
+    """``analysis`` overrides the directory recorded in the results (moved checkouts)."""
     docs = [_load(p) for p in paths]
+    names = {tuple(d["weight_names"]) for d in docs}
+    if len(names) > 1:
+        counts = ", ".join(
+            f"{p}: {len(d['weight_names'])}" for p, d in zip(paths, docs, strict=True)
+        )
+        raise HepreintError(
+            f"the results have different event weights ({counts}); only runs on samples "
+            "with the same weights can be added"
+        )
     if len({d["analysis"]["sha256"] for d in docs}) > 1:
         raise HepreintError(
             f"{', '.join(map(str, paths))}: made with different versions of the analysis "
@@ -36,9 +50,12 @@ def merge_files(paths: list[Path], outdir: Path) -> Path:
         )
     if len({json.dumps(d["analysis"]["parameters"], sort_keys=True) for d in docs}) > 1:
         raise HepreintError("results were made with different analysis parameters; merge per point")
-    a = load_analysis(docs[0]["analysis"]["directory"]).with_parameters(
-        docs[0]["analysis"]["parameters"]
-    )
+    where = analysis if analysis is not None else Path(docs[0]["analysis"]["directory"])
+    if not where.exists():
+        raise HepreintError(
+            f"{where}: the analysis directory recorded in {paths[0]} is gone; pass --analysis DIR"
+        )
+    a = load_analysis(where).with_parameters(docs[0]["analysis"]["parameters"])
     if a.digest() != docs[0]["analysis"]["sha256"]:
         raise HepreintError(
             f"{a.directory}: the analysis changed since these results were made; rerun them"
@@ -49,8 +66,15 @@ def merge_files(paths: list[Path], outdir: Path) -> Path:
     norms = [d["normalisation"] for d in docs]
     xs = [(n["xsec_pb"], n["sumw_all"]) for n in norms if n["xsec_pb"] is not None]
     xsec = None
+    warnings = sorted({w for d in docs for w in d["warnings"]})
     if len(xs) == len(norms) and sum(w for _, w in xs) > 0:
         xsec = sum(x * w for x, w in xs) / sum(w for _, w in xs)
+        if len({x for x, _ in xs}) > 1:
+            warnings.append(
+                "the parts state different cross-sections (running generator estimates?); "
+                f"their Σw-weighted mean {xsec:.6g} pb is used: run the parts with the same "
+                "--xsec for yields identical to one run"
+            )
     prov = dict(docs[0]["provenance"])
     prov["inputs"] = [i for d in docs for i in d["provenance"]["inputs"]]
     prov["merged_from"] = [str(p) for p in paths]
@@ -65,6 +89,6 @@ def merge_files(paths: list[Path], outdir: Path) -> Path:
         provenance=prov,
         status="partial" if any(d["status"] == "partial" for d in docs) else "complete",
         errors=[e for d in docs for e in d["errors"]],
-        warnings=sorted({w for d in docs for w in d["warnings"]}),
+        warnings=warnings,
     )
     return res.write(outdir)

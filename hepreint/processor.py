@@ -34,7 +34,9 @@ class Processor:
         values = self.evaluate(batch)
         weights = self._weights(batch, values)
         masks = self._region_masks(values, len(batch))
-        return Yields.from_masks(self.analysis.layout, masks, weights, batch.weight_names)
+        return Yields.from_masks(
+            self.analysis.layout, masks, weights, batch.weight_names, batch.weights
+        )
 
     def evaluate(self, batch: EventBatch) -> dict[str, Any]:
         """All collections, parameters and variables for the batch (also used by ``inspect``)."""
@@ -48,13 +50,21 @@ class Processor:
     def _weights(self, batch: EventBatch, values: dict[str, Any]) -> np.ndarray:
         w = np.asarray(batch.weights, dtype=np.float64)
         for expr in self.analysis.event_weights:
-            extra = _per_event(expr(Scope(values)), len(batch), expr.source, fill=0.0)
+            extra = _per_event(expr(Scope(values)), len(batch), expr.describe(), fill=0.0)
+            bad = ~np.isfinite(extra)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise SpecError(
+                    f"{expr.describe()}: event weight is {extra[i]} in event "
+                    f"{int(batch.event_numbers[i])} of {batch.source}; guard the expression "
+                    "(e.g. where(count(jets) > 4, ..., 1))"
+                )
             w = w * extra[:, None]
         return w
 
     def _region_masks(self, values: dict[str, Any], n: int) -> dict[str, np.ndarray]:
         cut_masks = {
-            name: _per_event(c(Scope(values)), n, c.source, fill=False).astype(bool)
+            name: _per_event(c(Scope(values)), n, c.describe(), fill=False).astype(bool)
             for name, c in self.analysis.cuts.items()
         }
         out = {}
@@ -66,7 +76,9 @@ class Processor:
                     current = current & cut_masks[step.cut]
                 elif step.bin is not None:
                     var, lo, hi = step.bin
-                    x = _per_event(values[var], n, var, fill=np.nan)
+                    x = _per_event(
+                        values[var], n, self.analysis.variables[var].describe(), fill=np.nan
+                    )
                     current = current & (x >= lo) & (x < hi)
                 rows.append(current)
             out[region.name] = np.stack(rows)
@@ -75,17 +87,17 @@ class Processor:
 
 def _per_event(x: Any, n: int, what: str, *, fill: Any) -> np.ndarray:
     """A per-event numpy column from an expression value; jagged values are a spec error."""
-    if isinstance(x, bool | int | float | np.number):
+    if isinstance(x, bool | int | float | np.generic):
         return np.full(n, x)
-    arr = ak.Array(x) if not isinstance(x, np.ndarray) else x
-    if isinstance(arr, ak.Array):
-        if arr.ndim != 1:
-            raise SpecError(
-                f"expression {what!r} gives a list per event, not one value; "
-                "reduce it with count(), sum(), maxof(), any() or index it ([0])"
-            )
-        arr = ak.to_numpy(ak.fill_none(arr, fill))
-    return np.asarray(arr)
+    if isinstance(x, np.ndarray):
+        return x
+    arr = ak.Array(x)
+    if arr.ndim != 1 or arr.fields:
+        raise SpecError(
+            f"{what} gives a list or an object per event, not one number; "
+            "reduce it with count(), sum(), maxof(), any() or index it ([0]) and take .pt etc."
+        )
+    return np.asarray(ak.to_numpy(ak.fill_none(arr, fill)))
 
 
 def build_objects(a: Analysis, batch: EventBatch) -> dict[str, ak.Array]:

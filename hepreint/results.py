@@ -58,8 +58,32 @@ class Results:
     def region_yield(self, region: str, weight: int = 0) -> tuple[float, float]:
         """(yield, statistical error) of a region's last step."""
         r = self.yields.regions[region]
-        f = self.factor
-        return (to_float(r.sumw[-1][weight]) * f, math.sqrt(to_float(r.sumw2[-1][weight])) * f)
+        sw, sw2 = to_float(r.sumw[-1][weight]), to_float(r.sumw2[-1][weight])
+        return sw * self.factor, self.yield_stat(sw, sw2)
+
+    def efficiency_stat(self, sw: float, sw2: float) -> float | None:
+        """Weighted-binomial error of the efficiency sw / Σw(all), or None without events.
+
+        var(ε) = (Σw²_pass (1 − 2ε) + ε² Σw²_all) / (Σw_all)²: zero at ε = 0 and ε = 1.
+        """
+        total = self.sumw_all
+        if not total:
+            return None
+        total2 = to_float(self.yields.sumw2_all[0]) if self.yields.sumw2_all else 0.0
+        eff = sw / total
+        return math.sqrt(max((sw2 * (1 - 2 * eff) + eff * eff * total2) / total**2, 0.0))
+
+    def yield_stat(self, sw: float, sw2: float) -> float:
+        """MC statistical error of a yield.
+
+        Normalised, the yield is σ·L·ε with σ known, so its error is σ·L·δε (binomial: the
+        first cut-flow step has none); unnormalised, it is sqrt(Σw²).
+        """
+        if self.normalised:
+            assert self.xsec_pb is not None
+            d_eff = self.efficiency_stat(sw, sw2) or 0.0
+            return self.xsec_pb * 1000.0 * self.lumi_fb * d_eff
+        return math.sqrt(sw2)
 
     def to_dict(self) -> dict[str, Any]:
         a = self.analysis
@@ -83,7 +107,7 @@ class Results:
                 "status": meta["status"],
                 "approximations": meta.get("approximations", []),
                 "parameters": a.parameters,
-                "directory": str(a.directory),
+                "directory": str(a.directory.resolve()),
                 "sha256": self.provenance.get("analysis_sha256", ""),
             },
             "normalisation": {
@@ -130,8 +154,13 @@ class Results:
                 f"normalised to σ = {self.xsec_pb:.6g} pb ({self.xsec_source}) × "
                 f"L = {self.lumi_fb:g} fb⁻¹ ({self.lumi_source})"
             )
-        else:
+        elif self.xsec_pb is None:
             lines.append("NOT NORMALISED: no cross-section in the file and no --xsec given")
+        else:
+            lines.append(
+                "NOT NORMALISED: the nominal weights of all events sum to "
+                f"{self.sumw_all:.4g} <= 0 (a too small negative-weight sample?)"
+            )
         f = self.factor
         for r in self.analysis.regions:
             ry = self.yields.regions[r.name]
@@ -147,7 +176,8 @@ class Results:
             for i, step in enumerate(steps):
                 eff = sw[i] / sw[0] if sw[0] else float("nan")
                 lines.append(
-                    f"  {step:<34}{ry.n[i]:>8}{sw[i] * f:>22.5g}{math.sqrt(sw2[i]) * f:>12.3g}"
+                    f"  {step:<34}{ry.n[i]:>8}{sw[i] * f:>22.5g}"
+                    f"{self.yield_stat(sw[i], sw2[i]):>12.3g}"
                     f"{eff:>9.4f}"
                 )
             if r.bin is not None:
@@ -157,7 +187,7 @@ class Results:
                         lines.append(
                             f"    {rb.steps[-1].label:<32}{yb.n[-1]:>8}"
                             f"{to_float(yb.sumw[-1][0]) * f:>22.5g}"
-                            f"{math.sqrt(to_float(yb.sumw2[-1][0])) * f:>12.3g}"
+                            f"{self.yield_stat(*_last(yb)):>12.3g}"
                         )
         return "\n".join(lines)
 
@@ -167,12 +197,10 @@ def _region_dict(
 ) -> dict[str, Any]:
     sw = ry.sumw_float()
     sw2 = ry.sumw2_float()
-    total, total2 = res.sumw_all, to_float(res.yields.sumw2_all[0]) if res.yields.sumw2_all else 0
+    total = res.sumw_all
     steps = []
     for i, label in enumerate(ry.steps):
         eff = sw[i, 0] / total if total else None
-        # weighted binomial error on a cumulative efficiency
-        var = (sw2[i, 0] * (1 - 2 * eff) + eff * eff * total2) / total**2 if eff is not None else 0
         steps.append(
             {
                 "step": label,
@@ -180,9 +208,9 @@ def _region_dict(
                 "sumw": sw[i, 0],
                 "sumw2": sw2[i, 0],
                 "yield": sw[i, 0] * f,
-                "yield_stat": math.sqrt(sw2[i, 0]) * f,
+                "yield_stat": res.yield_stat(sw[i, 0], sw2[i, 0]),
                 "efficiency": eff,
-                "efficiency_stat": math.sqrt(max(var, 0.0)) if eff is not None else None,
+                "efficiency_stat": res.efficiency_stat(sw[i, 0], sw2[i, 0]),
                 "relative_efficiency": sw[i, 0] / sw[i - 1, 0] if i and sw[i - 1, 0] else None,
             }
         )
@@ -190,11 +218,15 @@ def _region_dict(
         "description": description,
         "bin": bin_,
         "yield": sw[-1, 0] * f,
-        "yield_stat": math.sqrt(sw2[-1, 0]) * f,
+        "yield_stat": res.yield_stat(sw[-1, 0], sw2[-1, 0]),
         "raw": ry.n[-1],
         "variations": {n: sw[-1, k] * f for k, n in enumerate(res.yields.weight_names)},
         "cutflow": steps,
     }
+
+
+def _last(r: RegionYields) -> tuple[float, float]:
+    return to_float(r.sumw[-1][0]), to_float(r.sumw2[-1][0])
 
 
 def _exact_dict(y: Yields) -> dict[str, Any]:

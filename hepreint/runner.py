@@ -7,6 +7,7 @@ If reading fails part-way, everything merged before the failure is kept: the err
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
-from .errors import HepreintError, InputError
+from .errors import HepreintError, InputError, SpecError
+from .exact import to_float
 from .executors import run_batches
 from .io import read_events
 from .processor import Processor
@@ -53,11 +55,20 @@ def run(
     params: dict[str, float] | None = None,
 ) -> Results:
     opts = options or RunOptions()
+    for name, v in (("--xsec", opts.xsec_pb), ("--lumi", opts.lumi_fb)):
+        if v is not None and not (math.isfinite(v) and v > 0):
+            raise HepreintError(f"{name} {v}: must be a positive finite number")
     a = analysis if isinstance(analysis, Analysis) else load_analysis(analysis)
     if params:
         a = a.with_parameters(params)
     if not files:
         raise InputError("no event files given; pass one or more HepMC files")
+    resolved = [Path(f).resolve() for f in files]
+    dupes = sorted({str(f) for f in files if resolved.count(Path(f).resolve()) > 1})
+    if dupes:
+        raise InputError(
+            f"{', '.join(dupes)}: given more than once; each file may appear once in a run"
+        )
     processor = Processor(a, seed=opts.seed)
     stream = read_events(
         [str(f) for f in files],
@@ -72,6 +83,8 @@ def run(
     if yields is None:
         yields = Yields.zeros(a.layout, ("nominal",))
     results = _results(a, yields, seen, opts)
+    if isinstance(acc.failure, SpecError):
+        raise acc.failure  # the analysis is wrong, not the input: nothing partial to keep
     if acc.failure is not None:
         results.status = "partial"
         results.errors.append(str(acc.failure))
@@ -123,6 +136,11 @@ def _results(a: Analysis, yields: Yields, stream: _Seen, opts: RunOptions) -> Re
     if xsec is None:
         xsec, xerr = stream.xsec_pb, stream.xsec_err_pb
         xsrc = "input file" if xsec is not None else None
+    if xsec is not None and (not yields.sumw_all or to_float(yields.sumw_all[0]) <= 0):
+        warnings.append(
+            "yields are NOT normalised: the nominal weights of all events sum to <= 0; "
+            "generate more events or check the weights"
+        )
     if xsec is None:
         warnings.append(
             "yields are NOT normalised (sum of weights): the input has no cross-section; "

@@ -79,13 +79,20 @@ class Yields:
         masks: dict[str, np.ndarray],
         weights: np.ndarray,
         weight_names: tuple[str, ...],
+        generator_weights: np.ndarray | None = None,
     ) -> Yields:
-        """One batch's contribution; ``masks[region]`` is ``(n_steps, n_events)`` cumulative."""
+        """One batch's contribution; ``masks[region]`` is ``(n_steps, n_events)`` cumulative.
+
+        ``weights`` fill the regions; ``generator_weights`` (the file's own, before any
+        analysis factor such as an efficiency) give Σw(all events), the normalisation
+        denominator, so that analysis factors change the yields instead of cancelling out.
+        """
+        gen = weights if generator_weights is None else generator_weights
         out = cls.zeros(layout, weight_names)
         out.n_events = int(weights.shape[0])
         all_mask = np.ones((1, weights.shape[0]), dtype=bool)
-        out.sumw_all = exact_sums(weights, all_mask)[0]
-        out.sumw2_all = exact_sums(weights * weights, all_mask)[0]
+        out.sumw_all = exact_sums(gen, all_mask)[0]
+        out.sumw2_all = exact_sums(gen * gen, all_mask)[0]
         for name, steps in layout.items():
             m = masks[name]
             out.regions[name] = RegionYields(

@@ -8,7 +8,7 @@ uses, orders variables by dependency, and expands regions (parents, bins) into f
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
@@ -163,7 +163,7 @@ class _Builder:
 
     def expr(self, key: PathKey, source: Any, known: set[str], **kw: Any) -> Compiled | None:
         try:
-            return compile_expression(source, known, **kw)
+            return replace(compile_expression(source, known, **kw), where=self.doc.where(key))
         except ExpressionError as exc:
             self.err(key, f"{exc} in {str(source)!r}")
             return None

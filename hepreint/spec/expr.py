@@ -67,6 +67,11 @@ class Compiled:
     source: str
     fn: Evaluator
     names: frozenset[str] = field(default_factory=frozenset)
+    #: where it was written (``analysis.yaml:88: at cuts.ge3_b``), for errors found at run time
+    where: str = ""
+
+    def describe(self) -> str:
+        return f"{self.where}: {self.source!r}" if self.where else repr(self.source)
 
     def __call__(self, scope: Scope) -> Any:
         return self.fn(scope)
