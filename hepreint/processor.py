@@ -124,18 +124,26 @@ def build_objects(a: Analysis, batch: EventBatch) -> dict[str, ak.Array]:
         for field, spec in (o.params.get("count_inside") or {}).items():
             inner = out[spec["collection"]]
             if spec.get("where_compiled") is not None:
-                inner = inner[spec["where_compiled"](Scope({}, obj=inner))]
+                inner = _select(inner, spec["where_compiled"])
             counts = obj.count_inside(out[o.name], inner, dR=spec.get("dR", 1.0))
             out[o.name] = ak.with_field(out[o.name], counts, field)
     for o in a.objects:
         if o.kind == "select":
             parent = out[o.sources[0]]
             assert o.where is not None
-            out[o.name] = parent[o.where(Scope({}, obj=parent))]
+            out[o.name] = _select(parent, o.where)
         elif o.kind == "merge":
             merged = ak.concatenate([out[s] for s in o.sources], axis=1)
             out[o.name] = merged[ak.argsort(merged.pt, axis=1, ascending=False)]
     return out
+
+
+def _select(coll: ak.Array, where: Any) -> ak.Array:
+    """Objects passing a ``where`` clause; an undecidable (None) clause drops the object."""
+    mask = where(Scope({}, obj=coll))
+    if isinstance(mask, bool | np.bool_):
+        return coll if mask else coll[:, :0]
+    return coll[ak.fill_none(mask, False)]
 
 
 def _dress_dR(a: Analysis) -> float:
@@ -171,5 +179,5 @@ def _build_base(o: ObjectDef, truth: ak.Array, lepton_mask: Any) -> ak.Array:
     else:  # pragma: no cover - the schema forbids other kinds
         raise SpecError(f"unknown object type {o.kind!r}")
     if o.where is not None:
-        coll = coll[o.where(Scope({}, obj=coll))]
+        coll = _select(coll, o.where)
     return coll

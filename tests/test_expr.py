@@ -38,15 +38,30 @@ def test_counts_and_indexing(jets: ak.Array) -> None:
     assert ev("count(jets.flavour == 5)", jets).tolist() == [1, 1, 0]
 
 
+def cut(src: str, jets: ak.Array) -> list[bool]:
+    """As the processor applies a cut: absent (None) counts as failed."""
+    return ak.fill_none(ev(src, jets), False).tolist()
+
+
 def test_missing_objects_fail_cuts(jets: ak.Array) -> None:
-    # the second jet is absent in events 2 and 3: the cut must be False, not None or an error
-    assert ev("jets[1].pt > 10", jets).tolist() == [True, False, False]
-    assert ev("not jets[1].pt > 10", jets).tolist() == [False, True, True]
+    # the second jet is absent in events 2 and 3: the cut must fail there, negated or not
+    assert cut("jets[1].pt > 10", jets) == [True, False, False]
+    assert cut("not jets[1].pt > 10", jets) == [False, False, False]
+    assert cut("jets[1].pt <= 10", jets) == [False, False, False]
+    assert ev("jets[1].pt > 10", jets).tolist() == [True, None, None]
+
+
+def test_three_valued_logic(jets: ak.Array) -> None:
+    # True or absent = True; False and absent = False; otherwise absent stays absent
+    assert ev("count(jets) == 1 or jets[1].pt > 10", jets).tolist() == [True, True, None]
+    assert ev("count(jets) == 3 and jets[1].pt > 10", jets).tolist() == [True, False, False]
+    assert ev("count(jets) == 1 and jets[1].pt > 10", jets).tolist() == [False, None, False]
+    assert cut("not (count(jets) == 1 and jets[1].pt > 10)", jets) == [True, False, True]
 
 
 def test_chained_comparison_and_boolops(jets: ak.Array) -> None:
-    assert ev("20 < jets[0].pt < 35", jets).tolist() == [False, True, False]
-    assert ev("count(jets) == 1 or count(jets) == 3", jets).tolist() == [True, True, False]
+    assert cut("20 < jets[0].pt < 35", jets) == [False, True, False]
+    assert cut("count(jets) == 1 or count(jets) == 3", jets) == [True, True, False]
 
 
 def test_kinematics(jets: ak.Array) -> None:

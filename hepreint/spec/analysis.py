@@ -299,6 +299,16 @@ class _Builder:
             return out
 
         regions: list[RegionDef] = []
+        taken = set(spec)
+        for name, r in spec.items():
+            if r.get("bins"):
+                n_bins = len(r["bins"]["edges"]) - 1 + int(bool(r["bins"].get("overflow")))
+                for i in range(n_bins):
+                    if f"{name}_bin{i}" in taken:
+                        self.err(
+                            ("regions", f"{name}_bin{i}"),
+                            f"region name {name}_bin{i!s} is also a bin of {name!r}; rename it",
+                        )
         for name, r in spec.items():
             base = steps(name, (name,))
             bins = r.get("bins")

@@ -82,10 +82,34 @@ def _suggest(name: str, known: set[str] | frozenset[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _bool(x: Any) -> Any:
-    if isinstance(x, ak.Array):
-        return ak.fill_none(x, False)
-    return x
+def _known(x: Any) -> Any:
+    """True where x has a value (not an absent object)."""
+    return ~ak.is_none(x, axis=-1) if isinstance(x, ak.Array) else True
+
+
+def _and(a: Any, b: Any) -> Any:
+    """Three-valued (Kleene) and: an absent object gives None unless the other side is False.
+
+    Cuts treat None as failed at the very end, so ``not (jets[3].pt > 30)`` fails for a
+    three-jet event instead of passing, exactly like ``jets[3].pt <= 30``.
+    """
+    if not (isinstance(a, ak.Array) or isinstance(b, ak.Array)):
+        return a & b
+    value = _fill(a, False) & _fill(b, False)
+    known = (_known(a) & _known(b)) | ~_fill(a, True) | ~_fill(b, True)
+    return ak.mask(value, known)
+
+
+def _or(a: Any, b: Any) -> Any:
+    if not (isinstance(a, ak.Array) or isinstance(b, ak.Array)):
+        return a | b
+    value = _fill(a, False) | _fill(b, False)
+    known = (_known(a) & _known(b)) | value
+    return ak.mask(value, known)
+
+
+def _fill(x: Any, v: bool) -> Any:
+    return ak.fill_none(x, v, axis=-1) if isinstance(x, ak.Array) else x
 
 
 def compile_expression(
@@ -215,10 +239,9 @@ class _Compiler:
         is_and = isinstance(node.op, ast.And)
 
         def run(scope: Scope) -> Any:
-            out = _bool(parts[0](scope))
+            out = parts[0](scope)
             for p in parts[1:]:
-                nxt = _bool(p(scope))
-                out = (out & nxt) if is_and else (out | nxt)
+                out = _and(out, p(scope)) if is_and else _or(out, p(scope))
             return out
 
         return run
@@ -234,9 +257,9 @@ class _Compiler:
 
         def run(scope: Scope) -> Any:
             vals = [t(scope) for t in terms]
-            out = _bool(ops[0](vals[0], vals[1]))
+            out = ops[0](vals[0], vals[1])
             for k in range(1, len(ops)):
-                out = out & _bool(ops[k](vals[k], vals[k + 1]))
+                out = _and(out, ops[k](vals[k], vals[k + 1]))
             return out
 
         return run
@@ -278,8 +301,6 @@ def _literal(value: str) -> Evaluator:
 
 
 def _not(x: Any) -> Any:
-    if isinstance(x, ak.Array):
-        return ~ak.fill_none(x, False)
-    if isinstance(x, np.ndarray):
-        return ~x
+    if isinstance(x, ak.Array | np.ndarray):
+        return ~x  # None stays None: not(absent) is still absent
     return not x
