@@ -123,6 +123,8 @@ def run(
         res = exc.results
         if not quiet:
             click.echo(res.cutflow_table())
+        for w in res.warnings:
+            click.echo(f"hepreint: warning: {w}", err=True)
         if outdir:
             path = res.write(outdir)
             click.echo(
