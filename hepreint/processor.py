@@ -110,10 +110,11 @@ def build_objects(a: Analysis, batch: EventBatch) -> dict[str, ak.Array]:
     truth = obj.truth_view(batch, extra_invisible_pids=invisible)
     out: dict[str, ak.Array] = {}
     lepton_mask = None
-    for o in a.objects:
-        if o.kind in ("jet", "large_r_jet") and o.params.get("exclude_prompt_leptons", True):
-            if lepton_mask is None:
-                lepton_mask = obj.lepton_particle_mask(truth, dress_dR=_dress_dR(a))
+    if any(
+        o.kind in ("jet", "large_r_jet") and o.params.get("exclude_prompt_leptons", True)
+        for o in a.objects
+    ):
+        lepton_mask = _lepton_mask(a, truth)
     for o in a.objects:
         if o.kind in ("select", "merge"):
             continue
@@ -146,19 +147,35 @@ def _select(coll: ak.Array, where: Any) -> ak.Array:
     return coll[ak.fill_none(mask, False)]
 
 
-def _dress_dR(a: Analysis) -> float:
-    for o in a.objects:
-        if o.kind in ("electron", "muon"):
-            return float(o.params.get("dress_dR", 0.1))
-    return 0.1
+def _lepton_mask(a: Analysis, truth: ak.Array) -> ak.Array:
+    """Particles that make the analysis' electrons and muons (with their dressing photons):
+    they are leptons, so they are not also clustered into jets. Each flavour is masked with
+    its own dressing cone and τ-decay choice; a flavour the analysis does not select uses the
+    defaults (prompt, ΔR < 0.1), as ATLAS truth jets exclude prompt leptons of both flavours."""
+    mask = None
+    for kind, pid in (("electron", 11), ("muon", 13)):
+        spec = next((o.params for o in a.objects if o.kind == kind), {})
+        m = obj.lepton_particle_mask(
+            truth,
+            flavours=(pid,),
+            dress_dR=float(spec.get("dress_dR", 0.1)),
+            accept_tau_decays=bool(spec.get("accept_tau_decays", False)),
+        )
+        mask = m if mask is None else mask | m
+    return mask
+
+
+#: lowest pT (GeV) of the jets among which hadrons are shared out for flavour labelling
+LABEL_PT_MIN = 10.0
 
 
 def _build_base(o: ObjectDef, truth: ak.Array, lepton_mask: Any) -> ak.Array:
     p = dict(o.params)
-    if o.kind == "electron":
-        coll = obj.electrons(truth, **p)
-    elif o.kind == "muon":
-        coll = obj.muons(truth, **p)
+    if o.kind in ("electron", "muon"):
+        # truth "prompt": not from hadron or τ decays, unless the analysis accepts τ decays
+        p.setdefault("accept_tau_decays", False)
+        build = obj.electrons if o.kind == "electron" else obj.muons
+        coll = build(truth, **p)
     elif o.kind == "photon":
         coll = obj.photons(truth, **p)
     elif o.kind == "tau":
@@ -172,10 +189,20 @@ def _build_base(o: ObjectDef, truth: ak.Array, lepton_mask: Any) -> ak.Array:
         p.pop("count_inside", None)
         inputs = obj.jet_inputs(truth, exclude=lepton_mask if excl else None)
         if o.kind == "jet":
-            coll = obj.jets(inputs, **p)
+            # Exclusive labelling gives each hadron to its closest jet of the whole container,
+            # before analysis cuts (ATLAS HadronConeExclTruthLabelID, arXiv:1907.05120 Sec. 2):
+            # label jets down to LABEL_PT_MIN (our choice), then apply the analysis' cuts.
+            pt_min = float(p.pop("pt_min", 20.0))
+            eta_max = float(p.pop("abs_eta_max", np.inf))
+            coll = obj.jets(inputs, pt_min=min(pt_min, LABEL_PT_MIN), **p)
+            coll = ak.with_field(coll, obj.flavour_label(coll, truth, dR=flavour_dR), "flavour")
+            coll = coll[(coll.pt >= pt_min) & (abs(coll.eta) < eta_max)]
         else:
             coll = obj.large_r_jets(inputs, **p)
-        coll = ak.with_field(coll, obj.flavour_label(coll, truth, dR=flavour_dR), "flavour")
+            coll = ak.with_field(
+                coll, obj.flavour_label(coll, truth, dR=flavour_dR, exclusive=False), "flavour"
+            )
+            coll = ak.with_field(coll, obj.n_b_hadrons(coll, truth, dR=flavour_dR), "n_b_hadrons")
     else:  # pragma: no cover - the schema forbids other kinds
         raise SpecError(f"unknown object type {o.kind!r}")
     if o.where is not None:

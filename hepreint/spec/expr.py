@@ -26,7 +26,7 @@ ATTRIBUTES: frozenset[str] = frozenset(
     {
         "pt", "eta", "phi", "mass", "m", "E", "energy", "px", "py", "pz", "p", "rapidity",
         "mt", "et", "charge", "pid", "flavour", "n_constituents", "n_subjets", "n_b", "n_c",
-        "n_b_hadrons", "n_c_hadrons", "tagged", "btag", "ctag", "weight", "abseta",
+        "n_b_hadrons", "iso", "abseta",
     }
 )  # fmt: skip
 
