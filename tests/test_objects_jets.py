@@ -15,6 +15,7 @@ from hepreint.objects import (
     jets,
     large_r_jets,
     n_b_hadrons,
+    n_c_hadrons,
     truth_view,
 )
 from hepreint.objects.testing import particle_batch, random_batch
@@ -140,6 +141,17 @@ def test_large_r_counting() -> None:
     assert n_b_hadrons(large, truth, dR=2.5, hadron_pt_min=1.0).tolist() == [[2, 1], []]
 
 
+def test_large_r_c_hadron_counting() -> None:
+    truth = truth_view(particle_batch([B_EVENT, []]))
+    assert truth.weak_c[0].tolist() == [False, False, True, True, False, False, False]
+    large = _jets_at([[(0.0, 0.3), (0.0, -3.0)], []])
+    # the D from the B counts (no b-veto); the lone D is 1.7 and 1.28 away
+    assert n_c_hadrons(large, truth).tolist() == [[1, 0], []]
+    assert n_c_hadrons(large, truth, dR=2.5).tolist() == [[2, 1], []]
+    assert n_c_hadrons(large, truth, dR=2.5, hadron_pt_min=25.0).tolist() == [[0, 0], []]
+    assert n_c_hadrons(large[:0], truth[:0]).tolist() == []
+
+
 @pytest.mark.parametrize("events", [[], [[], []], [[(22, 1, -1, 1.0, 0.0, 0.0)]]])
 def test_empty_and_jetless_batches(events: list) -> None:
     truth = truth_view(particle_batch(events))
@@ -151,3 +163,4 @@ def test_empty_and_jetless_batches(events: list) -> None:
     assert flavour_label(js, truth).tolist() == [[] for _ in events]
     assert count_inside(big, js).tolist() == [[] for _ in events]
     assert n_b_hadrons(big, truth).tolist() == [[] for _ in events]
+    assert n_c_hadrons(big, truth).tolist() == [[] for _ in events]

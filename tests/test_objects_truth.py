@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import awkward as ak
 import numpy as np
 import pytest
@@ -24,6 +26,39 @@ def test_prompt_flags(w_truth: ak.Array) -> None:
     assert t.from_tau[9] and not t.prompt[9], "electron from tau decay"
     assert t.from_hadron[12] and not t.prompt[12], "photon from pi0"
     assert not t.from_hadron[6], "the beam proton must not count as a decaying hadron"
+
+
+def test_parentless_hadron_is_a_beam() -> None:
+    """Beams written with a status other than 4 (Pythia 6: 2) are recognised by having no
+    mother; before, every particle of such a record was "from a hadron" and nothing prompt."""
+    event = [
+        (2212, 2, -1, 0.0, 10.0, 0.0, 0.938),  # 0 beam, status 2
+        (2212, 3, -1, 0.0, -10.0, 0.0, 0.938),  # 1 beam, status 3
+        (23, 22, 0, 5.0, 0.0, 0.0, 91.2),  # 2 Z
+        (13, 1, 2, 40.0, 0.5, 1.0),  # 3 prompt muon
+        (511, 2, 1, 20.0, 2.0, -1.0, 5.28),  # 4 B from the beam: decaying
+        (-13, 1, 4, 8.0, 2.0, -1.0),  # 5 muon from the B
+    ]
+    t = truth_view(particle_batch([event]))[0]
+    assert t.from_hadron.tolist() == [False] * 5 + [True]
+    assert t.prompt.tolist() == [True] * 5 + [False]
+
+
+def test_pythia6_file_beams_status_2() -> None:
+    """The Pythia 6 HepMC2 file writes its beam protons with status 2: the Z -> mumu muons
+    must be prompt (and selected), the pion and photon from the beam vertex too."""
+    from hepreint.io import read_events
+    from hepreint.objects import muons
+
+    path = Path(__file__).parent / "data" / "io" / "pythia6_v2.hepmc"
+    (batch,) = list(read_events([path]))
+    t = truth_view(batch)
+    assert t.status[0, :2].tolist() == [2, 2] and t.pid[0, :2].tolist() == [2212, 2212]
+    assert not ak.any(t.from_hadron)
+    assert ak.all(t.prompt[t.final])
+    mu = muons(t)
+    assert ak.num(mu).tolist() == [2, 2]
+    assert sorted(mu.pid[0].tolist()) == [-13, 13]
 
 
 def test_invisible_and_met(w_truth: ak.Array) -> None:
@@ -117,14 +152,15 @@ def test_deep_chain_and_cycle_terminate() -> None:
             "pz": np.zeros(depth),
             "E": np.ones(depth),
             "m": np.zeros(depth),
-            "pid": np.where(np.arange(depth) == 0, 511, 22),
+            # 0 is a photon without mother, 1 a B: a parentless hadron would count as a beam
+            "pid": np.where(np.arange(depth) == 1, 511, 22),
             "status": np.full(depth, 2),
             "parent": par,
         }
         batch = EventBatch(make_particles(np.array([depth]), cols), np.ones((1, 1)), ("n",), [0])
         t = truth_view(batch)[0]
-        assert ak.all(t.from_hadron[1:])
-        assert bool(t.from_hadron[0]) == (par is parent_cycle)
+        assert ak.all(t.from_hadron[2:])
+        assert t.from_hadron[:2].tolist() == [par is parent_cycle] * 2
 
 
 def test_empty_inputs() -> None:

@@ -8,7 +8,7 @@ particles once; every builder then works on the whole batch with numpy/awkward/f
 from __future__ import annotations
 
 from hepreint.objects.jets import jet_inputs, jets
-from hepreint.objects.labelling import count_inside, flavour_label, n_b_hadrons
+from hepreint.objects.labelling import count_inside, flavour_label, n_b_hadrons, n_c_hadrons
 from hepreint.objects.large_r import large_r_jets
 from hepreint.objects.leptons import electrons, lepton_particle_mask, muons
 from hepreint.objects.met import met
@@ -28,6 +28,7 @@ __all__ = [
     "met",
     "muons",
     "n_b_hadrons",
+    "n_c_hadrons",
     "overlap_remove",
     "photons",
     "taus",

@@ -95,11 +95,27 @@ def count_inside(
     return ak.sum(delta_r_nested(large_jets, small_jets) < dR, axis=2)
 
 
+def _n_hadrons(
+    large_jets: ak.Array, truth: ak.Array, flag: str, dR: float, hadron_pt_min: float
+) -> ak.Array:
+    hadrons = _labelled_particles(truth, flag, hadron_pt_min)
+    return ak.sum(delta_r_nested(large_jets, hadrons) < dR, axis=2)
+
+
 def n_b_hadrons(
     large_jets: ak.Array, truth: ak.Array, *, dR: float = 1.0, hadron_pt_min: float = 5.0
 ) -> ak.Array:
     """Jagged int per large-R jet: weakly decaying b-hadrons (pT > hadron_pt_min) within ΔR <
     dR (ATLAS large-R jet truth labelling counts b-hadrons ghost/ΔR-associated to the jet,
     arXiv:1906.11005)."""
-    hadrons = _labelled_particles(truth, "weak_b", hadron_pt_min)
-    return ak.sum(delta_r_nested(large_jets, hadrons) < dR, axis=2)
+    return _n_hadrons(large_jets, truth, "weak_b", dR, hadron_pt_min)
+
+
+def n_c_hadrons(
+    large_jets: ak.Array, truth: ak.Array, *, dR: float = 1.0, hadron_pt_min: float = 5.0
+) -> ak.Array:
+    """Jagged int per large-R jet: weakly decaying c-hadrons (pT > hadron_pt_min) within ΔR <
+    dR, counted like :func:`n_b_hadrons`.  All weakly decaying c-hadrons count, including
+    those from b-hadron decays (no b-veto: combine with ``n_b_hadrons`` for exclusive labels
+    such as "bb", "bc", "cc")."""
+    return _n_hadrons(large_jets, truth, "weak_c", dR, hadron_pt_min)

@@ -18,6 +18,7 @@ from hepreint.objects.ancestry import any_ancestor, any_child, global_parent, ma
 from hepreint.objects.pdg import pdg_properties
 
 #: HepMC status codes (HepMC3 convention, also Pythia's statusHepMC): 1 final state, 4 beam
+#: (a hadron without a mother is treated as a beam too, whatever its status: see truth_view)
 STATUS_FINAL = 1
 STATUS_BEAM = 4
 #: Standard-model neutrinos: the invisible particles of ATLAS truth MET (ATL-PHYS-PUB-2015-023)
@@ -53,6 +54,11 @@ def truth_view(batch: EventBatch, *, extra_invisible_pids: Sequence[int] = ()) -
 
     ``extra_invisible_pids`` are matched on |pid| (a BSM invisible and its antiparticle both
     escape).
+
+    Ancestry flags follow the first-mother chain: ``from_hadron`` means some ancestor is a
+    hadron that is not a beam (status 4, or no mother), ``from_tau`` that some ancestor is a
+    τ, and ``prompt`` is neither (ATLAS truth "prompt"; the lepton builders can instead accept
+    τ-decay products, see :func:`hepreint.objects.electrons`).
     """
     particles = batch.particles
     offsets = offsets_of(particles)
@@ -75,9 +81,14 @@ def truth_view(batch: EventBatch, *, extra_invisible_pids: Sequence[int] = ()) -
         | (props.is_susy & (props.charge == 0.0))
         | np.isin(abspid, extra)
     )
-    # Beam protons (HepMC status 4) are hadrons and the root of every Pythia chain; an ancestor
-    # hadron only means "from a hadron decay" when it is not a beam particle.
-    decaying_hadron = props.is_hadron & (status != STATUS_BEAM)
+    # Beam protons are hadrons and the root of every generator chain; an ancestor hadron only
+    # means "from a hadron decay" when it is not a beam particle.  Beams are recognised by
+    # HepMC status 4 *or* by having no mother: older generators (Pythia 6, HERWIG 6 via
+    # HEPEVT) write the beams with status 2 or 3, and a beam is the only hadron without a
+    # production vertex in a generator record (hand-made records must give a decaying hadron a
+    # mother, e.g. the beam, for its decay products to count as non-prompt).
+    is_beam = (status == STATUS_BEAM) | (gparent < 0)
+    decaying_hadron = props.is_hadron & ~is_beam
     from_hadron = any_ancestor(decaying_hadron, gparent, steps)
     is_tau = abspid == TAU
     from_tau = any_ancestor(is_tau, gparent, steps)
