@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import gzip
 import re
 import warnings
@@ -221,3 +222,141 @@ def test_pyhepmc_chatter_is_silenced(capfd):
         list(read_events([DATA / "bad_event137_v2.hepmc"], skip_bad_events=True))
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+_V3_HEADER = "HepMC::Version 3.02.01\nHepMC::Asciiv3-START_EVENT_LISTING\n"
+_V3_BODY = (
+    "U GEV MM\n{w}"
+    "P 1 0 2212 0.0 0.0 6500.0 6500.0 0.938 4\n"
+    "P 2 0 2212 0.0 0.0 -6500.0 6500.0 0.938 4\n"
+    "V -1 0 [1,2]\n"
+    "P 3 -1 22 30.0 40.0 0.0 50.0 0.0 1\n"
+    "P 4 -1 22 -30.0 -40.0 0.0 50.0 0.0 1\n"
+)
+
+
+def _v3_file(tmp_path: Path, weight_lines: list[str], names: str | None) -> Path:
+    """HepMC3 file of one event per W line (``""``: no W line), with run weight names."""
+    text = _V3_HEADER + (f"W {names}\n" if names is not None else "")
+    for k, w in enumerate(weight_lines):
+        text += f"E {k} 1 4\n" + _V3_BODY.format(w=f"W {w}\n" if w else "")
+    path = tmp_path / "w.hepmc"
+    path.write_text(text + "HepMC::Asciiv3-END_EVENT_LISTING\n")
+    return path
+
+
+def _line_of(path: Path, prefix: str, nth: int = 0) -> int:
+    lines = path.read_text().splitlines()
+    return [i for i, ln in enumerate(lines, 1) if ln.startswith(prefix)][nth]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [("nan", "'nan'"), ("inf", "'inf'"), ("-nan", "'-nan'"), ("x1", "'x1'")]
+)
+def test_non_finite_weight_in_w_line(tmp_path, value, shown):
+    """pyhepmc raised a raw RuntimeError (ReaderAscii::parse_weight_values) for this."""
+    path = _v3_file(tmp_path, ["1.0 0.9", f"{value} 0.9", "2.0 0.8"], r"Weight\|MUR1_MUF1")
+    err, got = fail(path)
+    msg = str(err)
+    assert f"event 2 (line {_line_of(path, 'W ', 2)}," in msg, msg
+    assert f"weight 0 ('Weight') is {shown}, not a finite number" in msg
+    assert err.events_read == 1 and sum(len(b) for b in got) == 1
+    with pytest.warns(UserWarning, match="event 2"):
+        batches = list(read_events([path], skip_bad_events=True))
+    assert [b.weights.tolist() for b in batches] == [[[1.0, 0.9], [2.0, 0.8]]]
+
+
+def test_non_finite_weight_without_weight_names(tmp_path):
+    """Without run weight names HepMC3 silently stops at the unreadable value: [1.0]."""
+    path = _v3_file(tmp_path, ["1.0 nan"], None)
+    err, _ = fail(path)
+    assert "weight 1 is 'nan', not a finite number" in str(err)
+    assert f"(line {_line_of(path, 'W ')}," in str(err)
+
+
+@pytest.mark.parametrize("values", ["1.0", "1.0 0.9 0.8"])
+def test_weight_count_differs_from_names(tmp_path, values):
+    path = _v3_file(tmp_path, ["1.0 0.9", values], r"Weight\|MUR1_MUF1")
+    err, _ = fail(path)
+    n = len(values.split())
+    assert "event 2" in str(err), str(err)
+    assert f"W line has {n} weight(s) but the run info names 2 (Weight, MUR1_MUF1)" in str(err)
+    with pytest.warns(UserWarning, match="event 2"):
+        assert sum(len(b) for b in read_events([path], skip_bad_events=True)) == 1
+
+
+def test_non_finite_weight_hepmc2(tmp_path):
+    text = (DATA / "pythia6_v2.hepmc").read_text()
+    path = tmp_path / "nanw_v2.hepmc"
+    path.write_text(text.replace("0 2 2.000000e+00 2.500000e-01", "0 2 2.000000e+00 nan", 1))
+    err, got = fail(path)
+    assert "event 2" in str(err) and "weight 1 is nan, not a finite number" in str(err)
+    assert sum(len(b) for b in got) == 1
+
+
+def test_hepmc2_weight_names_differ_from_weights(tmp_path):
+    """A HepMC2 N line with fewer names than weights was a ValueError from EventBatch."""
+    text = (DATA / "nan_v2.hepmc").read_text()
+    path = tmp_path / "names_v2.hepmc"
+    path.write_text(text.replace('N 3 "0" "1" "2"', 'N 2 "0" "1"', 1))
+    err, _ = fail(path, max_events=1)
+    assert "event 1" in str(err) and "has 3 weight(s) but 2 weight names (0, 1)" in str(err)
+
+
+def test_exceptions_from_pyhepmc_become_input_errors(monkeypatch):
+    import hepreint.io.hepmc as hepmc
+
+    def boom(fmt, header, data):
+        raise RuntimeError("ReaderAscii::something: it\nbroke")
+
+    monkeypatch.setattr(hepmc, "_read", boom)
+    path = DATA / "tth_v3.hepmc"
+    err, _ = fail(path)
+    assert f"event 1 (line {_line_of(path, 'E ')}," in str(err)
+    assert "pyhepmc cannot parse it (ReaderAscii::something: it broke)" in str(err)
+    with pytest.warns(UserWarning):
+        assert list(read_events([DATA / "tth_v3.hepmc"], skip_bad_events=True)) == []
+
+
+def _flush_c_stdio() -> None:
+    """Push whatever C stdio still buffers to the (captured) file descriptors."""
+    ctypes.CDLL(None).fflush(None)
+
+
+def _c_stdout_unbuffered() -> None:
+    """Make C stdout unbuffered, as ``python -u``/PYTHONUNBUFFERED do (a terminal is line
+    buffered: the same), so that a stray printf reaches fd 1 at once, as users see it."""
+    libc = ctypes.CDLL(None)
+    try:
+        stdout = ctypes.c_void_p.in_dll(libc, "stdout")
+    except ValueError:
+        pytest.skip("no C stdout symbol to unbuffer on this platform")
+    libc.setvbuf.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_size_t]
+    libc.setvbuf(stdout, None, 2, 0)  # _IONBF
+
+
+def test_count_mismatch_printf_does_not_reach_stdout(tmp_path, capfd):
+    """HepMC3's ReaderAscii printf's "0  vs  1 expected" to stdout (not through its quiet
+    switches) for an event of two beams that declares a vertex; nothing may reach fd 1."""
+    path = tmp_path / "beams.hepmc"
+    events = "".join(
+        f"E {k} {k % 2} 2\nU GEV MM\n"
+        "P 1 0 2212 0.0 0.0 6500.0 6500.0 0.938 4\n"
+        "P 2 0 2212 0.0 0.0 -6500.0 6500.0 0.938 4\n"
+        for k in range(4)
+    )
+    path.write_text(_V3_HEADER + events + "HepMC::Asciiv3-END_EVENT_LISTING\n")
+    _c_stdout_unbuffered()
+    print("before", flush=True)
+    with pytest.warns(UserWarning, match="too few vertices were parsed") as caught:
+        batches = list(read_events([path], skip_bad_events=True))
+    assert [b.event_numbers.tolist() for b in batches] == [[0, 2]]
+    print("after", flush=True)
+    _flush_c_stdio()
+    out, err_text = capfd.readouterr()
+    assert out == "before\nafter\n" and err_text == ""
+    assert "0 vs 1 expected by the E line" in str(caught[0].message)
+    err, _ = fail(path)
+    assert "event 2 (line 7," in str(err)  # the E line that declares the vertex
+    _flush_c_stdio()
+    assert capfd.readouterr() == ("", "")

@@ -7,18 +7,23 @@ two link arrays, from which the first mother of every particle is found without 
 pyhepmc is trusted to parse, not to complain: ReaderAsciiHepMC2 silently accepts an event with a
 missing or garbage particle line, and both readers accept an event cut at the end of a line.
 Hence the cross-checks here: the counts the event declares (HepMC3 ``E`` line, HepMC2 ``V``
-lines) against the record lines present and the particles pyhepmc built, non-record lines, and
-non-finite momenta. A failed check raises :class:`EventProblem`; the stream adds file and place.
+lines) against the record lines present and the particles pyhepmc built, non-record lines,
+non-finite momenta, and the event weights (finite, as many as the ``W`` line holds and as the
+weight names).  Exceptions out of pyhepmc (HepMC3 throws on some bad ``W`` lines) and its
+stray ``printf`` to stdout are contained too.  A failed check raises :class:`EventProblem`; the
+stream adds file and place.
 """
 
 from __future__ import annotations
 
+import ctypes
 import io
+import math
 import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -37,6 +42,25 @@ _HEPMC2_VERTEX = re.compile(rb"\nV (-?[0-9]+)(?: [^ \n]+){5} ([0-9]+) ([0-9]+)")
 
 #: momentum-like fields of GenEventData's particle table, contiguous float64 from "mass" on
 _FLOAT_FIELDS = ("mass", "px", "py", "pz", "e")
+
+#: C++ exceptions that pybind11 turns into these escape pyhepmc's readers on some bad input
+#: (e.g. ReaderAscii::parse_weight_values throws when a W line does not match the weight names)
+_PYHEPMC_ERRORS = (RuntimeError, ValueError, IndexError, OverflowError)
+
+
+def _find_c_fflush() -> Callable[[], None]:
+    """``fflush(NULL)`` of the C library (flushes every C stdio stream), or a no-op."""
+    try:
+        fflush = ctypes.CDLL(None).fflush
+    except (OSError, AttributeError, TypeError):  # no C library handle (e.g. Windows)
+        return lambda: None
+    fflush.argtypes = [ctypes.c_void_p]
+    fflush.restype = ctypes.c_int
+    return lambda: fflush(None)
+
+
+_c_flush = _find_c_fflush()
+_devnull_fd: int | None = None
 
 
 class EventProblem(Exception):
@@ -75,6 +99,40 @@ def _quiet_pyhepmc() -> Iterator[None]:
         setup.print_errors, setup.print_warnings, setup.debug_level = saved
 
 
+def _mute_stdout() -> int | None:
+    """Send file descriptor 1 to /dev/null (C level, below Python); returns the saved fd for
+    :func:`_unmute_stdout` (``None``: nothing to restore).
+
+    HepMC3's ReaderAscii ``printf``s "N  vs  M expected" to stdout when an event's vertex or
+    particle count differs from its E line, whatever ``Setup.print_errors`` says (e.g. an event
+    of two beams declaring a vertex).  Only a failed parse prints, but that is not known in
+    advance, so every parse is wrapped: measured ~1 us per event (dup/dup2 and two fflush),
+    against ~1.3 ms to parse a 1000-particle event.  The C stdio buffers are flushed before
+    (pending output of others still goes to the real stdout) and after (a buffered printf of
+    HepMC3 goes to /dev/null, not to the terminal at exit).  Python's ``sys.stdout`` is not
+    flushed during a parse, so Python output is unaffected (another thread writing to fd 1
+    during the parse itself would lose that text; the reader is used single-threaded).
+    """
+    global _devnull_fd
+    _c_flush()
+    try:
+        if _devnull_fd is None:
+            _devnull_fd = os.open(os.devnull, os.O_WRONLY)
+        saved = os.dup(1)
+    except OSError:  # no stdout at all (closed fd 1): nothing to protect
+        return None
+    os.dup2(_devnull_fd, 1)
+    return saved
+
+
+def _unmute_stdout(saved: int | None) -> None:
+    if saved is None:
+        return
+    _c_flush()
+    os.dup2(saved, 1)
+    os.close(saved)
+
+
 def _read(fmt: str, header: bytes, data: bytes) -> tuple[bool, pyhepmc.GenEvent]:
     # a fresh reader per event costs ~20 us and makes every event independent of the previous
     # one (resynchronisation after a broken event is free); see the benchmark in the report
@@ -94,14 +152,19 @@ def _why(fmt: str, header: bytes, data: bytes) -> tuple[str, bytes | None]:
     saved = (setup.print_errors, setup.print_warnings, setup.debug_level)
     sys.stdout.flush()
     sys.stderr.flush()
+    _c_flush()
     with tempfile.TemporaryFile() as tmp:
         kept = [os.dup(1), os.dup(2)]
         try:
             os.dup2(tmp.fileno(), 1)
             os.dup2(tmp.fileno(), 2)
             setup.print_errors, setup.print_warnings, setup.debug_level = True, False, 1
-            _read(fmt, header, data)
+            try:
+                _read(fmt, header, data)
+            except _PYHEPMC_ERRORS:
+                pass  # read_event reports the exception itself
         finally:
+            _c_flush()  # HepMC3's printf output, if buffered, belongs in tmp
             os.dup2(kept[0], 1)
             os.dup2(kept[1], 2)
             for fd in kept:
@@ -118,6 +181,12 @@ def _why(fmt: str, header: bytes, data: bytes) -> tuple[str, bytes | None]:
     for i, ln in enumerate(lines[:-1]):
         if ln.endswith(b"Parsing failed at line:"):
             bad_line = lines[i + 1]
+    if "were parsed" in reason:
+        # a count check against the E line after the last line: point at the E line
+        counts = [ln.decode(errors="replace") for ln in lines if b" vs " in ln]
+        bad_line = None
+        if counts:
+            reason += f": {' '.join(counts[0].split())} by the E line"
     return reason, bad_line
 
 
@@ -186,8 +255,14 @@ def read_event(event: EventText) -> tuple[pyhepmc.GenEvent, pyhepmc.GenEventData
     fmt = event.fmt
     assert fmt is not None
     text = _check_text(fmt, event)
-    with _quiet_pyhepmc():
-        ok, evt = _read(fmt, event.header, text)
+    saved = _mute_stdout()
+    try:
+        with _quiet_pyhepmc():
+            ok, evt = _read(fmt, event.header, text)
+    except _PYHEPMC_ERRORS as exc:
+        raise _exception_problem(event, exc) from None
+    finally:
+        _unmute_stdout(saved)
     data = pyhepmc.GenEventData()
     if ok:
         # (len(evt.particles) would build 1000s of Python objects; the table is needed anyway)
@@ -198,6 +273,108 @@ def read_event(event: EventText) -> tuple[pyhepmc.GenEvent, pyhepmc.GenEventData
             f"pyhepmc cannot parse it ({reason})", line=_line_of(event.data, bad, event.line)
         )
     return evt, data, event
+
+
+def _weight_line(event: EventText) -> tuple[int, list[bytes]] | None:
+    """(file line, values) of a HepMC3 event's ``W`` line, or None if it has none."""
+    if event.fmt != HEPMC3 or not event.census["W"]:
+        return None
+    data = event.data
+    at = data.find(b"\nW ") + 1
+    if at <= 0:
+        return None
+    end = data.find(b"\n", at)
+    values = data[at : end if end >= 0 else len(data)].split()[1:]
+    return event.line + data.count(b"\n", 0, at), values
+
+
+def _name(names: tuple[str, ...] | None, i: int) -> str:
+    return f" ({names[i]!r})" if names is not None and i < len(names) else ""
+
+
+def _weight_text_problem(
+    event: EventText, names: tuple[str, ...] | None, n_read: int | None
+) -> EventProblem | None:
+    """What is wrong with the HepMC3 W line, if anything: a value that is not a finite number
+    (HepMC3's reader stops at it), or a count that differs from the weight names."""
+    found = _weight_line(event)
+    if found is None:
+        return None
+    line, values = found
+    if n_read is not None and len(values) == n_read and (names is None or n_read == len(names)):
+        return None  # HepMC3 read every value (it stops at the first it cannot read)
+    for i, text in enumerate(values):
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or not np.isfinite(value):
+            shown = text.decode(errors="replace")
+            return EventProblem(
+                f"weight {i}{_name(names, i)} is {shown!r}, not a finite number; the generator "
+                "wrote a bad event weight",
+                line=line,
+            )
+    if names is not None and len(values) != len(names):
+        return EventProblem(
+            f"its W line has {len(values)} weight(s) but the run info names {len(names)} "
+            f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}); the event does not "
+            "belong to this run's weight set",
+            line=line,
+        )
+    if n_read is not None and len(values) != n_read:
+        return EventProblem(
+            f"its W line has {len(values)} values but pyhepmc read {n_read}", line=line
+        )
+    return None
+
+
+def _exception_problem(event: EventText, exc: Exception) -> EventProblem:
+    """An exception out of pyhepmc's reader as an EventProblem, with the W line diagnosed
+    when it is about weights (the only exception HepMC3's ASCII readers throw today)."""
+    message = " ".join(str(exc).split())
+    if "weight" in message.lower():
+        names = _header_weight_names(event.header)
+        problem = _weight_text_problem(event, names, None)
+        if problem is not None:
+            return problem
+        found = _weight_line(event)
+        return EventProblem(
+            f"pyhepmc cannot parse it ({message})", line=found[0] if found else event.line
+        )
+    return EventProblem(f"pyhepmc cannot parse it ({message})", line=event.line)
+
+
+def _header_weight_names(header: bytes) -> tuple[str, ...] | None:
+    """Weight names of a HepMC3 header's ``W`` line (names are separated by an escaped newline,
+    ``\\|``, or spaces), or None; only used to label messages."""
+    for ln in header.splitlines():
+        if ln.startswith(b"W "):
+            text = ln[2:].replace(b"\\|", b"\n").decode(errors="replace")
+            return tuple(text.split())
+    return None
+
+
+def _check_weights(event: EventText, weights: list[float], names: tuple[str, ...] | None) -> None:
+    """Every event's weights: as many as the W line holds (HepMC3 silently stops at a value it
+    cannot read when the file has no weight names), as many as the names, all finite."""
+    if event.fmt == HEPMC3 and event.census["W"]:
+        problem = _weight_text_problem(event, names, len(weights))
+        if problem is not None:
+            raise problem
+    if names is not None and len(names) != len(weights):
+        raise EventProblem(
+            f"has {len(weights)} weight(s) but {len(names)} weight names "
+            f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}); the weight names "
+            "(HepMC2 N line) do not match the event's weights"
+        )
+    if not all(map(math.isfinite, weights)):  # (numpy costs ~1 us per event more)
+        values = np.asarray(weights, dtype=np.float64)
+        i = int(np.flatnonzero(~np.isfinite(values))[0])
+        raise EventProblem(
+            f"weight {i}{_name(names, i)} is {values[i]}, not a finite number; the generator "
+            "wrote a bad event weight"
+        )
 
 
 def first_mothers(n: int, n_vertices: int, links1: np.ndarray, links2: np.ndarray) -> np.ndarray:
@@ -290,5 +467,6 @@ def to_columns(evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData, event: EventTe
     names = None
     if run_info is not None and weights:
         names = tuple(run_info.weight_names) or None
+    _check_weights(event, weights, names)
     xsec = _xsec_hepmc3(event) if event.fmt == HEPMC3 else _xsec_hepmc2(evt)
     return EventColumns(table, parent, weights, names, int(evt.event_number), xsec)
