@@ -85,6 +85,12 @@ def cli() -> None:
     help="report and skip broken events instead of stopping at the first",
 )
 @click.option("-q", "--quiet", is_flag=True, help="do not print the cut-flow table")
+@click.option(
+    "--limits",
+    "with_limits",
+    is_flag=True,
+    help="also compute CLs and upper limits with the analysis' likelihood (limits.json)",
+)
 def run(
     analysis: str,
     files: tuple[str, ...],
@@ -100,6 +106,7 @@ def run(
     workers: int,
     skip_bad_events: bool,
     quiet: bool,
+    with_limits: bool,
 ) -> None:
     """Run ANALYSIS (a directory or a shipped name) on HepMC FILES (plain, .gz, .bz2, .zst)."""
     from .runner import PartialResultsError, RunOptions
@@ -138,6 +145,16 @@ def run(
     if outdir:
         path = results.write(outdir)
         click.echo(f"results written to {path}")
+    if with_limits:
+        from .stats import compute_limits, limits_table
+
+        lim = compute_limits(results.to_dict(), results.analysis)
+        if not quiet:
+            click.echo(limits_table(lim))
+        for w in lim.warnings:
+            click.echo(f"hepreint: warning: {w}", err=True)
+        if outdir:
+            click.echo(f"limits written to {lim.write(outdir)} [{lim.label}]")
 
 
 @cli.command("list")

@@ -150,3 +150,18 @@ def test_list_and_inspect() -> None:
     assert p.returncode == 0
     for word in ("objects:", "overlap removal:", "cuts:", "regions:", "ge3_b_1l", "networks:"):
         assert word in p.stdout
+
+
+def test_run_with_limits(example_sample: Path, tmp_path: Path) -> None:
+    p = hepreint("run", TTH, str(example_sample), "-q", "--limits", "-o", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    lim = json.loads((tmp_path / "limits.json").read_text())
+    assert lim["label"] == "calibrated approximation"
+    assert "calibrated approximation" in p.stdout
+
+
+def test_every_command_has_help() -> None:
+    for cmd in ("run", "list", "inspect", "generate", "merge", "limits", "calibrate", "validate",
+                "export"):  # fmt: skip
+        p = hepreint(cmd, "--help")
+        assert p.returncode == 0 and "Usage:" in p.stdout, cmd
