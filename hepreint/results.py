@@ -141,6 +141,32 @@ class Results:
         tmp.replace(path)
         return path
 
+    def limits(self, *, per_region: bool = True) -> Any:
+        """CLs and upper limits with the analysis' likelihood (``hepreint limits``)."""
+        from .stats import compute_limits
+
+        return compute_limits(self.to_dict(), self.analysis, per_region=per_region)
+
+    def to_yoda(self, prefix: str | None = None) -> str:
+        """The cut-flows and yields as YODA text (``hepreint export --format yoda``)."""
+        from .export.yoda import to_yoda
+
+        return to_yoda(self.to_dict(), prefix)
+
+    def export(
+        self, fmt: str, outdir: str | Path, limits: dict[str, Any] | None = None
+    ) -> list[Path]:
+        """Write ``fmt`` (yoda, saf, checkmate, hepdata, all) into ``outdir``."""
+        from .export import export
+
+        return export(self.to_dict(), fmt, outdir, limits)
+
+    def validate(self) -> Any:
+        """Compare with the analysis' published references (``hepreint validate``)."""
+        from .validation import validate
+
+        return validate(self.analysis, self.to_dict())
+
     def cutflow_table(self) -> str:
         """The terminal cut-flow: one block per region (bins folded to their last step)."""
         unit = "events" if self.normalised else "Σw (unnormalised)"

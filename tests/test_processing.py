@@ -87,3 +87,13 @@ def test_merge_warns_on_differing_xsec(example_sample: Path, tmp_path: Path) -> 
     b = run(tth, [example_sample], RunOptions(skip=30)).write(tmp_path / "b")
     out = json.loads(merge_files([a, b], tmp_path / "m").read_text())
     assert any("different cross-sections" in w for w in out["warnings"])
+
+
+def test_python_api_mirrors_cli(example_sample: Path, tmp_path: Path) -> None:
+    res = run(ROOT / "analyses" / "ttHbb", [example_sample], RunOptions(max_events=60))
+    assert res.to_yoda().startswith("BEGIN YODA_")
+    written = res.export("checkmate", tmp_path / "cm")
+    assert any(p.name == "total_results.txt" for p in written)
+    lim = res.limits(per_region=False)
+    assert lim.label == "calibrated approximation" and lim.mu_limit_exp["median"] > 0
+    assert res.validate().status == "nothing to compare"
