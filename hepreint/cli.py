@@ -128,6 +128,8 @@ def run(
         results = run_analysis(analysis, files, opts, params=_params(params))
     except PartialResultsError as exc:
         res = exc.results
+        if res.yields.n_events == 0:  # nothing was computed: only the error matters
+            raise
         if not quiet:
             click.echo(res.cutflow_table())
         for w in res.warnings:
