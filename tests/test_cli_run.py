@@ -165,3 +165,13 @@ def test_every_command_has_help() -> None:
                 "export"):  # fmt: skip
         p = hepreint(cmd, "--help")
         assert p.returncode == 0 and "Usage:" in p.stdout, cmd
+
+
+def test_dask_executor_gives_identical_results(
+    example_sample: Path, one_run: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("dask.distributed")
+    p = hepreint("run", TTH, str(example_sample), "-q", "-o", str(tmp_path),
+                 "--executor", "dask", "--workers", "2", "--batch-size", "40")  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    assert results(tmp_path)["exact"] == results(one_run)["exact"]
