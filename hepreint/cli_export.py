@@ -21,7 +21,8 @@ from .export import export as export_results
     type=click.Choice([*FORMATS, "all"]),
     default="all",
     show_default=True,
-    help="yoda (Rivet), saf (MadAnalysis5), checkmate, hepdata; all = one sub-directory each",
+    help="yoda (Rivet), saf (MadAnalysis5), checkmate, hepdata, pyhf (signal patch/patchset "
+    "for the analysis likelihood); all = one sub-directory each",
 )
 @click.option(
     "-o",
@@ -61,6 +62,11 @@ def export(
             f"{', '.join(unknown)}",
             err=True,
         )
-    paths = export_results(doc, fmt, outdir, limits, dataset=dataset, yoda_prefix=yoda_prefix)
+    notes: list[str] = []
+    paths = export_results(
+        doc, fmt, outdir, limits, dataset=dataset, yoda_prefix=yoda_prefix, notes=notes
+    )
     for p in paths:
         click.echo(str(p))
+    for note in notes:
+        click.echo(f"hepreint: warning: {note}", err=True)

@@ -68,8 +68,16 @@ def _analysis_of(doc: dict[str, Any], given: str | None, results: Path) -> Any:
 )
 @click.option("--no-regions", is_flag=True, help="skip the single-region S95 fits")
 @click.option("-q", "--quiet", is_flag=True, help="do not print the table")
+@click.option(
+    "--plot", is_flag=True, help="also draw CLs vs mu with the expected bands (cls_scan.png)"
+)
 def limits(
-    results: str, analysis: str | None, output: str | None, no_regions: bool, quiet: bool
+    results: str,
+    analysis: str | None,
+    output: str | None,
+    no_regions: bool,
+    quiet: bool,
+    plot: bool,
 ) -> None:
     """CLs and 95% CL upper limits for the yields in RESULTS (results.json or its directory)."""
     from .stats import compute_limits, limits_table
@@ -84,6 +92,18 @@ def limits(
             click.echo(f"hepreint: warning: {w}", err=True)
         out = res.write(output or path.parent)
         click.echo(f"limits written to {out} [{res.label}]")
+        if plot:
+            from .stats.plots import cls_scan, plot_cls_scan
+
+            try:
+                scan = cls_scan(doc, ana, limits=res)
+                png = plot_cls_scan(scan, out.with_name("cls_scan.png"))
+            except HepreintError as exc:  # limits.json is written: the plot is an extra
+                click.echo(f"hepreint: warning: no CLs plot: {exc}", err=True)
+                return
+            for w in (w for w in scan.warnings if w not in res.warnings):
+                click.echo(f"hepreint: warning: {w}", err=True)
+            click.echo(f"CLs scan written to {png} [{res.label}] ({scan.seconds:.2f} s)")
 
 
 @click.command("calibrate")

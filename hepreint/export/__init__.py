@@ -1,4 +1,5 @@
-"""Results in the formats other reinterpretation tools read: YODA, MA5 SAF, CheckMATE, HEPData.
+"""Results in the formats other reinterpretation tools read: YODA, MA5 SAF, CheckMATE, HEPData,
+and the signal as a pyhf patch/patchset for the analysis' likelihood (``pyhf``).
 
 Every exporter works from the results JSON dict alone, so a result converts without a rerun and
 without its events; ``export`` checks the document (and the optional limits) once, up front.
@@ -16,7 +17,13 @@ from .saf import write_saf
 from .yoda import write_yoda
 
 #: format name -> sub-directory used by ``all``
-FORMATS = {"yoda": "yoda", "saf": "ma5", "checkmate": "checkmate", "hepdata": "hepdata"}
+FORMATS = {
+    "yoda": "yoda",
+    "saf": "ma5",
+    "checkmate": "checkmate",
+    "hepdata": "hepdata",
+    "pyhf": "pyhf",
+}
 
 
 def export(
@@ -27,14 +34,22 @@ def export(
     *,
     dataset: str | None = None,
     yoda_prefix: str | None = None,
+    notes: list[str] | None = None,
 ) -> list[Path]:
-    """Write ``doc`` as ``fmt`` into ``outdir`` (``all``: one sub-directory per format)."""
+    """Write ``doc`` as ``fmt`` into ``outdir`` (``all``: one sub-directory per format).
+
+    ``notes`` collects what was skipped or approximated (``all`` skips ``pyhf`` for an analysis
+    without a likelihood); the CLI prints them as warnings.
+    """
     check_results(doc)
     lim = check_limits(limits)
     out = Path(outdir)
     if fmt == "all":
         written: list[Path] = []
         for name, sub in FORMATS.items():
+            if name == "pyhf":
+                written += _pyhf(doc, out / sub, notes, optional=True)
+                continue
             written += export(doc, name, out / sub, lim, dataset=dataset, yoda_prefix=yoda_prefix)
         return written
     if fmt == "yoda":
@@ -45,7 +60,17 @@ def export(
         return write_checkmate(doc, out, lim)
     if fmt == "hepdata":
         return write_hepdata(doc, out)
+    if fmt == "pyhf":
+        return _pyhf(doc, out, notes)
     raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}, all")
+
+
+def _pyhf(
+    doc: dict[str, Any], out: Path, notes: list[str] | None, *, optional: bool = False
+) -> list[Path]:
+    from ..stats.patch import write_pyhf  # pyhf is imported only when asked for
+
+    return write_pyhf(doc, out, notes, optional=optional)
 
 
 __all__ = [
