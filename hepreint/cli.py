@@ -317,6 +317,7 @@ def merge(results: tuple[str, ...], outdir: str, analysis: str | None) -> None:
 def _register() -> None:
     """Commands that live in their own modules (one concern each)."""
     from .cli_export import export
+    from .cli_plots import plot_limits
     from .cli_stats import calibrate, limits
     from .cli_validate import validate
 
@@ -324,6 +325,7 @@ def _register() -> None:
     cli.add_command(calibrate)
     cli.add_command(validate)
     cli.add_command(export)
+    cli.add_command(plot_limits)
 
 
 _register()

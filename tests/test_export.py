@@ -142,7 +142,7 @@ def test_bad_limits_are_refused() -> None:
 def test_export_all_writes_every_format(tmp_path: Path, synth_doc: dict[str, Any]) -> None:
     paths = export(synth_doc, "all", tmp_path, LIMITS)
     subdirs = {p.relative_to(tmp_path).parts[0] for p in paths}
-    assert subdirs == {"yoda", "ma5", "checkmate", "hepdata"}
+    assert subdirs == {"yoda", "ma5", "checkmate", "hepdata", "pyhf"}
     assert all(p.is_file() and p.stat().st_size > 0 for p in paths)
 
 

@@ -61,6 +61,8 @@ class LimitResult:
     best_expected_region: str | None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: the analysis parameters of the signal hypothesis (e.g. mX), for limit-vs-parameter plots
+    parameters: dict[str, float] = field(default_factory=dict)
 
     @property
     def excluded(self) -> bool | None:
@@ -113,6 +115,7 @@ def compute_limits(
         regions=regions,
         best_expected_region=None,
         warnings=notes,
+        parameters=dict(results_doc.get("analysis", {}).get("parameters", {})),
     )
     if sum(max(r.yield_, 0.0) for r in sig.regions) <= TINY_YIELD:
         res.warnings.append(
