@@ -6,7 +6,6 @@ failures print one line and exit 2, also when a command is run on its own (tests
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,15 +28,11 @@ def _one_line_errors() -> Iterator[None]:
 
 
 def _read_results(path: str) -> tuple[Path, dict[str, Any]]:
+    from .results import load_results
+
     p = Path(path)
-    if p.is_dir():
-        p = p / "results.json"
-    try:
-        return p, json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LikelihoodError(f"{p}: no such results file; run 'hepreint run ... -o DIR'") from None
-    except json.JSONDecodeError as exc:
-        raise LikelihoodError(f"{p}: line {exc.lineno}: not JSON ({exc.msg})") from None
+    p = p / "results.json" if p.is_dir() else p
+    return p, load_results(p)
 
 
 def _analysis_of(doc: dict[str, Any], given: str | None, results: Path) -> Any:

@@ -30,6 +30,7 @@ def _as_hepreint(exc: BaseException) -> HepreintError:
         "are kept; please report this with the command and input file"
     )
 
+
 EXECUTORS = ("serial", "processes", "dask")
 
 

@@ -8,32 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from .errors import HepreintError
-from .results import Results, yields_from_dict
-from .schemas import validate
+from .results import Results, load_results, yields_from_dict
 from .spec.analysis import load_analysis
-
-
-def _load(path: Path) -> dict[str, Any]:
-    try:
-        doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise HepreintError(
-            f"{path}: cannot read results JSON ({exc}); pass a results.json"
-        ) from None
-    if not isinstance(doc, dict) or doc.get("schema") != "hepreint-results/1":
-        raise HepreintError(f"{path}: not a hepreint results file; pass a results.json")
-    problems = validate(doc, "results")
-    if problems:
-        raise HepreintError(f"{path}: damaged results file: {problems[0]}")
-    return doc
 
 
 def merge_files(paths: list[Path], outdir: Path, analysis: Path | None = None) -> Path:
     """``analysis`` overrides the directory recorded in the results (moved checkouts)."""
-    docs = [_load(p) for p in paths]
+    docs = [load_results(p) for p in paths]
     names = {tuple(d["weight_names"]) for d in docs}
     if len(names) > 1:
         counts = ", ".join(

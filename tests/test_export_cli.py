@@ -57,9 +57,9 @@ def test_export_with_limits(results_json: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "cannot read"),
+        (None, "no such results file"),
         ("[1, 2", "not JSON"),
-        ('{"schema": "hepreint-results/1"}', "invalid results file"),
+        ('{"schema": "hepreint-results/1"}', "damaged results file"),
         ('{"a": 1}', "not a hepreint results file"),
     ],
 )

@@ -160,6 +160,31 @@ def results_doc(yields: dict[str, tuple[float, float, int]], xsec_pb: float = 0.
     }
 
 
+def schema_valid(doc: dict) -> dict:
+    """The minimal results_doc completed to what results.schema.json requires (CLI input)."""
+    n = doc["normalisation"]
+    full = {
+        "schema": "hepreint-results/1",
+        "errors": [],
+        "warnings": [],
+        "weight_names": ["nominal"],
+        "analysis": {**doc["analysis"], "title": "t", "arxiv": "0000.00000", "status": "test",
+                     "sha256": "0" * 64, "parameters": {}},
+        "normalisation": {**n, "n_events": 1000, "sumw_all": 1000.0, "factor": 1.0,
+                          "yield_unit": "events"},
+        "exact": {"n_events": 1000, "sumw_all": [], "sumw2_all": [], "regions": {}},
+        "provenance": {"hepreint_version": "0", "analysis_sha256": "0" * 64, "inputs": [],
+                       "seed": 1, "command": "test", "time_utc": "2026-01-01T00:00:00"},
+        "status": doc["status"],
+        "regions": {},
+    }  # fmt: skip
+    for r, v in doc["regions"].items():
+        step = {"step": "all", "raw": v["raw"], "sumw": 1.0, "sumw2": 1.0, "yield": v["yield"],
+                "yield_stat": v["yield_stat"], "efficiency": 1.0}  # fmt: skip
+        full["regions"][r] = {**v, "variations": {}, "cutflow": [step]}
+    return full
+
+
 TABLE = {
     "source": "toy table (test)",
     "channels": {
@@ -514,13 +539,10 @@ def test_cli_limits_writes_limits_json(tmp_path: Path) -> None:
     d = make_analysis(tmp_path, SIMPLIFIED, {"likelihood/yields.yaml": yaml.safe_dump(TABLE)})
     out = tmp_path / "out"
     out.mkdir()
-    (out / "results.json").write_text(
-        json.dumps(
-            results_doc(
-                {"SRA": (8.0, 1.0, 100), "SRH_bin0": (6.0, 1.0, 80), "SRH_bin1": (4.0, 0.8, 60)}
-            )
-        )
+    doc = results_doc(
+        {"SRA": (8.0, 1.0, 100), "SRH_bin0": (6.0, 1.0, 80), "SRH_bin1": (4.0, 0.8, 60)}
     )
+    (out / "results.json").write_text(json.dumps(schema_valid(doc)))
     r = CliRunner().invoke(limits, [str(out / "results.json"), "-a", str(d), "--no-regions"])
     assert r.exit_code == 0, r.output
     doc = json.loads((out / "limits.json").read_text())

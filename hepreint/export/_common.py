@@ -16,38 +16,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import HepreintError
-from ..schemas import validate
+from ..results import check_results, load_results  # noqa: F401 - re-exported
 
 #: the keys a limits entry may carry (all optional); s95 values are numbers of signal events
 LIMIT_KEYS = ("s95_obs", "s95_exp", "cls_obs", "cls_exp", "r_obs", "r_exp")
-
-
-def load_results(path: str | Path) -> dict[str, Any]:
-    """Read and validate ``results.json``; a file that is not one stops with one line."""
-    p = Path(path)
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise HepreintError(
-            f"{p}: cannot read ({exc.strerror}); pass a hepreint results.json"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise HepreintError(
-            f"{p}: not JSON (line {exc.lineno}: {exc.msg}); pass a hepreint results.json"
-        ) from None
-    check_results(doc, str(p))
-    return doc
-
-
-def check_results(doc: Any, name: str = "results") -> None:
-    """Refuse anything that is not a schema-valid hepreint results document."""
-    if not isinstance(doc, dict) or doc.get("schema") != "hepreint-results/1":
-        got = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
-        raise HepreintError(f"{name}: not a hepreint results file (schema {got!r})")
-    problems = validate(doc, "results")
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise HepreintError(f"{name}: invalid results file: {problems[0]}{more}")
 
 
 def load_limits(path: str | Path) -> dict[str, dict[str, float]]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from ..schemas import validate as validate_schema
+from ..results import load_results as _load_results
 from ..spec.analysis import Analysis
 from ..spec.yamlfile import load_yaml
 from .compare import Comparison, compare
@@ -17,22 +16,8 @@ from .report import format_table, write_json
 
 
 def load_results(path: str | Path) -> dict[str, Any]:
-    """A results.json, checked against its schema (first problem only, one line)."""
-    p = Path(path)
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValidationError(
-            f"{p}: no such results file; run 'hepreint run ... -o DIR' first"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError(
-            f"{p}: not a results JSON ({exc}); pass a results.json written by 'hepreint run'"
-        ) from None
-    problems = validate_schema(doc, "results")
-    if problems:
-        raise ValidationError(f"{p}: not a hepreint results file: {problems[0]}")
-    return doc
+    """A results.json, checked against its schema (see :func:`hepreint.results.load_results`)."""
+    return _load_results(path)
 
 
 def load_references_for(analysis: Analysis, results: dict[str, Any]) -> References:
