@@ -27,7 +27,8 @@ class Processor:
     seed: int = 0
 
     def rng(self, batch: EventBatch) -> np.random.Generator:
-        """The generator for this batch: from (seed, batch index), never from the batch size."""
+        """The generator for this batch's random draws (smearing, tagging: the detector layer):
+        seeded from (seed, batch index), never from the batch size or the worker."""
         return np.random.default_rng([self.seed, batch.index])
 
     def process(self, batch: EventBatch) -> Yields:
@@ -39,7 +40,7 @@ class Processor:
         )
 
     def evaluate(self, batch: EventBatch) -> dict[str, Any]:
-        """All collections, parameters and variables for the batch (also used by ``inspect``)."""
+        """All collections, parameters and variables of the batch, by name (for cuts and users)."""
         a = self.analysis
         values: dict[str, Any] = dict(a.parameters)
         values.update(build_objects(a, batch))
