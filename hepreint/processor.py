@@ -23,13 +23,11 @@ from .yields import Yields
 
 @dataclass(frozen=True)
 class Processor:
+    """``seed`` feeds every random draw through :func:`hepreint.random.event_uniforms`, which
+    ties draws to events (not batches), so results do not depend on batching or workers."""
+
     analysis: Analysis
     seed: int = 0
-
-    def rng(self, batch: EventBatch) -> np.random.Generator:
-        """The generator for this batch's random draws (smearing, tagging: the detector layer):
-        seeded from (seed, batch index), never from the batch size or the worker."""
-        return np.random.default_rng([self.seed, batch.index])
 
     def process(self, batch: EventBatch) -> Yields:
         values = self.evaluate(batch)

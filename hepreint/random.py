@@ -1,0 +1,56 @@
+"""Random numbers that belong to events, not to batches or workers.
+
+A generator seeded per batch would give different draws to the same event when the batch size
+or the number of workers changes. Instead every draw is a counter-based hash (SplitMix64, a
+bijective 64-bit mixer) of (run seed, stream, event position in its file, event number, draw
+index within the event): vectorised in numpy, reproducible whatever the batching, and
+independent between streams (e.g. one stream per detector function).
+"""
+
+from __future__ import annotations
+
+import awkward as ak
+import numpy as np
+
+from .batch import EventBatch
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser (uint64 in, uint64 out; arithmetic wraps modulo 2**64)."""
+    with np.errstate(over="ignore"):
+        z = x + _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+        return z ^ (z >> np.uint64(31))
+
+
+def _key(*parts: np.ndarray | int) -> np.ndarray:
+    h = np.zeros(1, dtype=np.uint64)
+    for p in parts:
+        h = _mix(h ^ np.asarray(p).astype(np.uint64))
+    return h
+
+
+def event_uniforms(seed: int, stream: int, batch: EventBatch, counts: np.ndarray) -> ak.Array:
+    """Jagged uniforms in [0, 1): ``counts[i]`` draws for event ``i`` of ``batch``.
+
+    Draw ``k`` of an event depends only on (seed, stream, the event's position in its file,
+    its event number, k), so splitting the run differently never changes it.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    n = len(batch)
+    if len(counts) != n:
+        raise ValueError("one count per event is needed")
+    position = np.arange(batch.first_event, batch.first_event + n, dtype=np.int64)
+    event_key = _key(seed, stream, position, np.asarray(batch.event_numbers, dtype=np.int64))
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    owner = np.repeat(np.arange(n), counts)
+    k = np.arange(offsets[-1], dtype=np.int64) - offsets[owner]
+    bits = _mix(event_key[owner] ^ _mix(k.astype(np.uint64)))
+    u = (bits >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)  # 53 bits
+    return ak.unflatten(u, counts)
