@@ -23,7 +23,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -443,6 +443,14 @@ def _xsec_hepmc3(event: EventText) -> tuple[float, float] | None:
     return None
 
 
+def nonfinite_problem(i: int, pid: int, values: Iterable[float]) -> EventProblem:
+    """Particle ``i`` has NaN/inf among ``values`` (mass, px, py, pz, e)."""
+    shown = ", ".join(f"{k}={v}" for k, v in zip(_FLOAT_FIELDS, values, strict=True))
+    return EventProblem(
+        f"particle {i} (pid {pid}) has a non-finite momentum ({shown}); the generator wrote NaN/inf"
+    )
+
+
 def to_columns(evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData, event: EventText) -> EventColumns:
     """Convert a parsed event to GeV columns; raise EventProblem on non-finite momenta."""
     table = np.asarray(data.particles)
@@ -454,11 +462,7 @@ def to_columns(evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData, event: EventTe
     finite = np.isfinite(floats)
     if not finite.all():
         i = int(np.flatnonzero(~finite.all(axis=1))[0])
-        values = ", ".join(f"{k}={v}" for k, v in zip(_FLOAT_FIELDS, floats[i], strict=True))
-        raise EventProblem(
-            f"particle {i} (pid {int(table['pid'][i])}) has a non-finite momentum ({values}); "
-            "the generator wrote NaN/inf"
-        )
+        raise nonfinite_problem(i, int(table["pid"][i]), floats[i])
     links1 = np.asarray(data.links1)
     links2 = np.asarray(data.links2)
     parent = first_mothers(len(table), len(data.vertices), links1, links2)
