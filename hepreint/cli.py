@@ -84,6 +84,14 @@ def cli() -> None:
     is_flag=True,
     help="report and skip broken events instead of stopping at the first",
 )
+@click.option(
+    "--reader",
+    type=click.Choice(["pyhepmc", "fast"]),
+    default="pyhepmc",
+    show_default=True,
+    help="HepMC reader: pyhepmc (reference) or fast (own vectorised HepMC3 parser, identical "
+    "results; HepMC2 files are still read with pyhepmc)",
+)
 @click.option("-q", "--quiet", is_flag=True, help="do not print the cut-flow table")
 @click.option(
     "--limits",
@@ -105,6 +113,7 @@ def run(
     executor: str,
     workers: int,
     skip_bad_events: bool,
+    reader: str,
     quiet: bool,
     with_limits: bool,
 ) -> None:
@@ -122,6 +131,7 @@ def run(
         executor=executor,
         workers=workers,
         skip_bad_events=skip_bad_events,
+        reader=reader,
         command="hepreint " + " ".join(sys.argv[1:]),
     )
     try:

@@ -44,6 +44,8 @@ class RunOptions:
     executor: str = "serial"
     workers: int = 2
     skip_bad_events: bool = False
+    #: "pyhepmc" (reference) or "fast" (hepreint.io.fast, HepMC3 only, identical results)
+    reader: str = "pyhepmc"
     command: str = ""
 
 
@@ -76,6 +78,7 @@ def run(
         max_events=opts.max_events,
         skip=opts.skip,
         skip_bad_events=opts.skip_bad_events,
+        reader=opts.reader,
     )
     seen = _Seen(stream)
     acc = run_batches(processor.process, seen, executor=opts.executor, workers=opts.workers)
