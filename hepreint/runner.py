@@ -45,7 +45,7 @@ class RunOptions:
     workers: int = 2
     skip_bad_events: bool = False
     #: "pyhepmc" (reference) or "fast" (hepreint.io.fast, HepMC3 only, identical results)
-    reader: str = "pyhepmc"
+    reader: str = "fast"  # HepMC3 via hepreint.io.fast (identical to pyhepmc, tested)
     command: str = ""
 
 
@@ -181,6 +181,7 @@ def _results(a: Analysis, yields: Yields, stream: _Seen, opts: RunOptions) -> Re
         "seed": opts.seed,
         "batch_size": opts.batch_size,
         "executor": opts.executor,
+        "reader": opts.reader,
         "skip": opts.skip,
         "max_events": opts.max_events,
         "command": opts.command or " ".join(sys.argv),

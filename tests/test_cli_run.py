@@ -90,6 +90,15 @@ def test_formats_give_identical_results(
     assert results(tmp_path)["exact"] == results(one_run)["exact"]
 
 
+def test_reference_reader_gives_identical_results(
+    example_sample: Path, one_run: Path, tmp_path: Path
+) -> None:
+    p = hepreint("run", TTH, str(example_sample), "-q", "--reader", "pyhepmc", "-o", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert results(tmp_path)["exact"] == results(one_run)["exact"]
+    assert results(tmp_path)["provenance"]["reader"] == "pyhepmc"
+
+
 def test_batching_and_executors_do_not_change_results(
     example_sample: Path, one_run: Path, tmp_path: Path
 ) -> None:
