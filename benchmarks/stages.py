@@ -31,7 +31,7 @@ CACHE = Path(os.environ.get("HEPREINT_BENCH_CACHE", Path.home() / ".cache" / "he
 FLOOR_DIR = REPO.parent / "shared" / "bench"
 ANALYSIS = REPO / "analyses" / "ttHbb"
 
-STAGES = ("pyhepmc loop", "read", "objects", "analysis", "end-to-end", "C++ floor")
+STAGES = ("pyhepmc loop", "read", "read fast", "objects", "analysis", "end-to-end", "C++ floor")
 # the objects stage uses the ttHbb object definitions (analyses/ttHbb/analysis.yaml)
 LEPTON = {"pt_min": 10.0, "abs_eta_max": 2.5, "dress_dR": 0.1}
 JETS = {"R": 0.4, "algorithm": "antikt", "pt_min": 25.0, "abs_eta_max": 2.5}
@@ -102,13 +102,13 @@ def _worker_pyhepmc(path: str, batch_size: int, profile: int) -> dict:
             "particles": n_particles}
 
 
-def _worker_read(path: str, batch_size: int, profile: int) -> dict:
+def _worker_read(path: str, batch_size: int, profile: int, reader: str = "pyhepmc") -> dict:
     from hepreint.io import read_events
 
     n = n_particles = n_batches = 0
     rss0 = _maxrss_mb()
     t0 = time.perf_counter()
-    for batch in read_events([path], batch_size=batch_size):
+    for batch in read_events([path], batch_size=batch_size, reader=reader):
         n += len(batch)
         n_particles += len(batch.particles.px.layout.content)  # flat length, no copy
         n_batches += 1
@@ -180,8 +180,12 @@ def _worker_analysis(path: str, batch_size: int, profile: int) -> dict:
     return out
 
 
-WORKERS = {"pyhepmc loop": _worker_pyhepmc, "read": _worker_read, "objects": _worker_objects,
-           "analysis": _worker_analysis}
+def _worker_read_fast(path: str, batch_size: int, profile: int) -> dict:
+    return _worker_read(path, batch_size, profile, reader="fast")
+
+
+WORKERS = {"pyhepmc loop": _worker_pyhepmc, "read": _worker_read, "read fast": _worker_read_fast,
+           "objects": _worker_objects, "analysis": _worker_analysis}
 
 
 def worker_main(stage: str, path: str, batch_size: int, profile: int) -> None:
@@ -275,7 +279,7 @@ def run_end_to_end(path: Path, batch_size: int) -> dict:
     if rc != 0:
         return {"stage": "end-to-end", "error": f"exit {rc}: {err.strip()[-2000:]}"}
     return {"stage": "end-to-end", "seconds": wall, "peak_rss_mb": rss,
-            "command": "python -m hepreint run analyses/ttHbb FILE -q"}
+            "command": "python -m hepreint run analyses/ttHbb FILE -q (default reader: fast)"}
 
 
 def _floor_built() -> bool:
