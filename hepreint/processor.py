@@ -119,7 +119,9 @@ def build_objects(a: Analysis, batch: EventBatch) -> dict[str, ak.Array]:
             continue
         out[o.name] = _build_base(o, truth, lepton_mask)
     for rule in a.overlap_removal:
-        out[rule.remove] = obj.overlap_remove(out[rule.remove], out[rule.near], dR=rule.dR)
+        out[rule.remove] = obj.overlap_remove(
+            out[rule.remove], out[rule.near], dR=rule.dR, use_rapidity=rule.use_rapidity
+        )
     for o in a.objects:  # large-R jets count objects of base collections inside them
         for field, spec in (o.params.get("count_inside") or {}).items():
             inner = out[spec["collection"]]

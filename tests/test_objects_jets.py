@@ -164,3 +164,23 @@ def test_empty_and_jetless_batches(events: list) -> None:
     assert count_inside(big, js).tolist() == [[] for _ in events]
     assert n_b_hadrons(big, truth).tolist() == [[] for _ in events]
     assert n_c_hadrons(big, truth).tolist() == [[] for _ in events]
+
+
+def test_overlap_removal_with_rapidity() -> None:
+    # a massive jet at the same eta as an electron but a different rapidity: kept with the
+    # rapidity distance, removed with the pseudorapidity one
+    import awkward as ak
+    import vector
+
+    from hepreint.objects import overlap_remove
+
+    vector.register_awkward()
+    e = vector.obj(pt=50.0, eta=1.5, phi=0.0, mass=0.0)
+    j = vector.obj(pt=50.0, eta=1.5, phi=0.0, mass=60.0)
+    ele = ak.zip({"px": [[e.px]], "py": [[e.py]], "pz": [[e.pz]], "E": [[e.E]]},
+                 with_name="Momentum4D")  # fmt: skip
+    jet = ak.zip({"px": [[j.px]], "py": [[j.py]], "pz": [[j.pz]], "E": [[j.E]]},
+                 with_name="Momentum4D")  # fmt: skip
+    assert abs(j.rapidity - e.rapidity) > 0.2
+    assert ak.num(overlap_remove(jet, ele, dR=0.2), axis=1).tolist() == [0]
+    assert ak.num(overlap_remove(jet, ele, dR=0.2, use_rapidity=True), axis=1).tolist() == [1]

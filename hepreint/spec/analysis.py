@@ -36,6 +36,7 @@ class OverlapRule:
     remove: str
     near: str
     dR: float
+    use_rapidity: bool = False
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,9 @@ class _Builder:
                         _unknown("base object collection", r[role], base)
                         + " (overlap removal runs on base objects, before derived collections)",
                     )
-            rules.append(OverlapRule(r["remove"], r["near"], float(r["dR"])))
+            rules.append(
+                OverlapRule(r["remove"], r["near"], float(r["dR"]), bool(r.get("use_rapidity")))
+            )
         return rules
 
     def _variables(self, known: set[str]) -> dict[str, Compiled]:
