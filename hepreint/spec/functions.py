@@ -18,10 +18,6 @@ import vector
 vector.register_awkward()
 
 
-def _num(x: Any) -> Any:
-    return x
-
-
 def count(coll: Any) -> Any:
     """Number of objects in a collection (or of ``True`` entries in a jagged mask)."""
     arr = ak.Array(coll)
