@@ -7,6 +7,7 @@ uses, orders variables by dependency, and expands regions (parents, bins) into f
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
@@ -20,6 +21,8 @@ from .yamlfile import LocatedYAML, PathKey, load_yaml
 
 ALL_EVENTS = "all events"
 BASE_TYPES = ("electron", "muon", "photon", "tau", "jet", "large_r_jet", "met")
+#: object keys that are not builder parameters
+DESCRIPTIVE = ("type", "where", "source")
 
 
 @dataclass(frozen=True)
@@ -214,7 +217,7 @@ class _Builder:
             if "where" in spec:
                 where = self.expr(key + ("where",), spec["where"], params, object_scope=True)
             if "type" in spec:
-                p = {k: v for k, v in spec.items() if k not in ("type", "where", "source")}
+                p = copy.deepcopy({k: v for k, v in spec.items() if k not in DESCRIPTIVE})
                 base.append(ObjectDef(name, spec["type"], p, where))
             elif "from" in spec:
                 if spec["from"] not in self.data["objects"]:
