@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..hepdata_table import HEPDataTable, read_submission, read_table
 from ._common import check_limits, check_results, load_limits, load_results
 from .checkmate import write_checkmate
-from .hepdata import HEPDataTable, read_submission, read_table, write_hepdata
+from .hepdata import write_hepdata
 from .saf import write_saf
 from .yoda import write_yoda
 

@@ -43,11 +43,11 @@ from typing import Any
 
 import yaml
 
-from ..errors import SpecError
+from ..errors import HepreintError, SpecError
+from ..hepdata_table import HEPDataTable, Variable, is_hepdata, parse_table
 from ..schemas import validate
 from ..spec.yamlfile import LocatedYAML, PathKey, load_yaml
 from .errors import ValidationError
-from .hepdata import HEPDataTable, is_hepdata, read_table
 
 REFERENCE_SCHEMA = "hepreint-reference/1"
 #: what a reference value is; ``fraction`` is read as ``efficiency`` (cumulative, of all events)
@@ -113,7 +113,11 @@ def load_reference_file(path: Path) -> ReferenceFile:
             raise ValidationError(f"{problems[0]}{more}")
         return ReferenceFile(path, REFERENCE_SCHEMA, doc)
     if is_hepdata(data):
-        return ReferenceFile(path, "hepdata", doc, read_table(doc))
+        try:
+            table = parse_table(data, path.stem, doc)
+        except HepreintError as exc:
+            raise ValidationError(str(exc)) from None
+        return ReferenceFile(path, "hepdata", doc, table)
     raise ValidationError(
         f"{path}: neither a hepreint reference file (add 'schema: {REFERENCE_SCHEMA}') nor a "
         "HEPData table (independent_variables/dependent_variables); move it out of reference/"
@@ -285,7 +289,9 @@ def _row_index(t: HEPDataTable, row: float | str, rf: ReferenceFile, where: Any)
     raise ValidationError(f"{where(('row',))}: {_unknown(f'row of {rf.path.name}', row, rows)}")
 
 
-def _column(t: HEPDataTable, column: str | int | None, rf: ReferenceFile, where: Any) -> Any:
+def _column(
+    t: HEPDataTable, column: str | int | None, rf: ReferenceFile, where: Any
+) -> Variable:
     names = [" / ".join(v.names()) for v in t.dependent]
     if column is None:
         if len(t.dependent) == 1:
