@@ -202,15 +202,13 @@ class Column:
         return self.variable.qualifier(name)
 
     def total_errors(self) -> list[tuple[float, float]]:
-        """(down, up) magnitudes per value, every source added in quadrature.
-
-        Unlike :attr:`Cell.up`/:attr:`Cell.down`, a same-sign ``{plus, minus}`` pair counts as
-        two variations in one direction (both positive: all up, nothing down), not as magnitudes.
-        """
+        """(down, up) magnitudes per value, every source added in quadrature; each source is
+        read as :meth:`Uncertainty.up_down` reads it (one convention for the whole package)."""
         out = []
         for errs in self.errors:
-            down = math.sqrt(sum(min(e.minus, e.plus, 0.0) ** 2 for e in errs))
-            up = math.sqrt(sum(max(e.minus, e.plus, 0.0) ** 2 for e in errs))
+            pairs = [e.up_down() for e in errs]
+            down = math.sqrt(sum(d * d for _, d in pairs))
+            up = math.sqrt(sum(u * u for u, _ in pairs))
             out.append((down, up))
         return out
 
