@@ -84,6 +84,10 @@ def hypotest(mu: float, data: Any, model: pyhf.pdf.Model, upper: float = 10.0) -
     return Hypotest(mu, float(obs), [float(e) for e in exp])
 
 
+#: names of the five expected bands, in pyhf's order
+BAND_NAMES = ("expected -2σ", "expected -1σ", "expected median", "expected +1σ", "expected +2σ")
+
+
 def upper_limit(data: Any, model: pyhf.pdf.Model, guess: float = 1.0, rtol: float = 1e-3) -> Limit:
     """95 % CL_s upper limits on the POI (observed and the five expected bands).
 
@@ -102,32 +106,50 @@ def upper_limit(data: Any, model: pyhf.pdf.Model, guess: float = 1.0, rtol: floa
             cache[mu] = [t.cls_obs, *t.cls_exp]
         return cache[mu]
 
-    while max(cls(up)) >= LEVEL:
-        if up >= MU_MAX:
-            notes.append(
-                f"limit at the scan edge: CLs > {LEVEL} up to mu = {MU_MAX:g}; the signal is "
-                "too small to be constrained"
-            )
-            return Limit(math.inf, [math.inf] * 5, (0.0, up), notes)
+    def open_(mu: float, bands: tuple[int, ...]) -> bool:
+        """Some band not yet below the level at mu (a NaN test counts as not excluded)."""
+        return any(not cls(mu)[i] < LEVEL for i in bands)
+
+    # observed and median decide the scan range; the ±σ bands get a few more steps (they can
+    # level off above 0.05 when the signal's own MC uncertainty is large)
+    extra = 0
+    while (open_(up, (0, 3)) or (open_(up, tuple(range(6))) and extra < 3)) and up < MU_MAX:
+        if not open_(up, (0, 3)):
+            extra += 1
         up *= 4.0
         upper = max(upper, 2 * up)
-    low = up / 4.0
-    while min(cls(low)) < LEVEL:
+    low = min(cache)
+    while any(v < LEVEL for v in cls(low)):  # down to a point no band excludes (NaN-safe)
         low /= 4.0
         if low < 1e-9 * up:
             notes.append(f"limit below mu = {low:.3g}: the scan's lower edge")
             return Limit(low, [low] * 5, (low, up), notes)
     limits = []
-    for i in range(6):
-        above = [m for m, v in cache.items() if v[i] >= LEVEL]
+    for i, band in enumerate(("observed", *BAND_NAMES)):
         below = [m for m, v in cache.items() if v[i] < LEVEL]
-        a, b = max(above), min(below)
+        if not below:
+            notes.append(
+                f"{band} limit at the scan edge: CLs stays above {LEVEL} up to mu = {up:.3g} "
+                "(signal too small, or its MC statistical uncertainty too large)"
+            )
+            limits.append(math.inf)
+            continue
+        b = min(below)
+        above = [m for m, v in cache.items() if v[i] >= LEVEL and m < b]
+        if not above:
+            limits.append(b)
+            continue
+        a = max(above)
         if b <= a * (1 + rtol):  # already converged (or within the fits' numerical noise)
             limits.append(0.5 * (a + b))
             continue
-        limits.append(
-            float(toms748(lambda m, i=i: cls(m)[i] - LEVEL, a, b, k=2, rtol=rtol, xtol=1e-12))
-        )
+        try:
+            limits.append(
+                float(toms748(lambda m, i=i: cls(m)[i] - LEVEL, a, b, k=2, rtol=rtol, xtol=1e-12))
+            )
+        except (ValueError, RuntimeError):  # a NaN test inside the bracket
+            notes.append(f"{band} limit: root finding failed, bracket midpoint used")
+            limits.append(0.5 * (a + b))
     obs_f, exp_f = limits[0], limits[1:]
     if not all(np.isfinite(limits)):
         notes.append("limit scan returned a non-finite limit")

@@ -158,6 +158,12 @@ def _combined(
     res.cls_exp = dict(zip(BANDS, t.cls_exp, strict=True))
     res.mu_limit_obs = lim.observed
     res.mu_limit_exp = dict(zip(BANDS, lim.expected, strict=True))
+    med, hi = res.mu_limit_exp[BANDS[2]], res.mu_limit_exp[BANDS[4]]
+    if math.isfinite(med) and med > 0 and not hi < 5 * med:
+        res.warnings.append(
+            f"the expected +2σ limit ({hi:.3g}) is more than 5× the median ({med:.3g}): the "
+            "signal's own MC statistical uncertainty dominates the bands; generate more events"
+        )
     if sig.xsec_fb is not None:
         res.xsec_limit_obs_fb = lim.observed * sig.xsec_fb
         res.xsec_limit_exp_fb = {b: v * sig.xsec_fb for b, v in res.mu_limit_exp.items()}
