@@ -299,6 +299,12 @@ def generate(
         f"(sigma = {summary.sigma_pb:.5g} +- {summary.sigma_err_pb:.2g} pb, "
         f"{summary.seconds:.1f} s)"
     )
+    if process.startswith("X_"):
+        click.echo(
+            "hepreint: warning: Pythia's cross-section of this BSM resonance is not physical "
+            "(forced narrow width, default couplings): normalise runs with --xsec in pb",
+            err=True,
+        )
 
 
 @cli.command()
@@ -321,6 +327,8 @@ def merge(results: tuple[str, ...], outdir: str, analysis: str | None) -> None:
     path = merge_files(
         [Path(r) for r in results], Path(outdir), Path(analysis) if analysis else None
     )
+    for w in json.loads(path.read_text(encoding="utf-8"))["warnings"]:
+        click.echo(f"hepreint: warning: {w}", err=True)
     click.echo(f"merged results written to {path}")
 
 

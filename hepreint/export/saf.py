@@ -82,7 +82,7 @@ def cutflow_saf(region: dict[str, Any], norm: dict[str, Any]) -> str:
     lines += ['"Initial number of events"      #', *_numbers(initial), "</InitialCounter>", ""]
     for i, s in enumerate(steps, start=1):
         name = '"' + s["step"].replace('"', "'") + '"'
-        lines += ["<Counter>", f"{name:<32}# {i}st cut"]
+        lines += ["<Counter>", f"{name:<32}# {_ordinal(i)} cut"]
         lines += [*_numbers(_split(s["raw"], s["sumw"], s["sumw2"])), "</Counter>", ""]
     lines += ["<SAFfooter>", "</SAFfooter>"]
     return "\n".join(lines) + "\n"
@@ -239,3 +239,9 @@ def read_cls_summary(text: str) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _ordinal(i: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st (MadAnalysis5 writes English ordinals)."""
+    suffix = "th" if 10 <= i % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(i % 10, "th")
+    return f"{i}{suffix}"

@@ -44,20 +44,26 @@ def limits_table(res: LimitResult) -> str:
                 f"{_f(x['+1sigma']):>9}{_f(x['+2sigma']):>9}"
             )
         verdict = "excluded" if res.excluded else "not excluded"
-        lines.append(f"  μ = 1 is {verdict} at 95% CL (observed CLs {_f(res.cls_obs)}) {tag}")
+        if obs_note:  # no data in this likelihood: the "observed" column is the expectation
+            lines.append(
+                f"  μ = 1 is {verdict} at 95% CL in the background-only expectation (CLs "
+                f"{_f(res.cls_obs)}); this likelihood holds no observed data {tag}"
+            )
+        else:
+            lines.append(f"  μ = 1 is {verdict} at 95% CL (observed CLs {_f(res.cls_obs)}) {tag}")
     if any(r.s95_exp is not None for r in res.regions):
         lines += [
             "",
             f"  single regions {tag}",
-            f"  {'region':<26}{'channel':<12}{'S':>10}{'± stat':>9}{'raw':>6}"
-            f"{'S95 obs':>10}{'S95 exp':>10}{'r obs':>8}{'r exp':>8}",
+            f"  {'region':<26}{'channel':<12}{'S':>10} {'± stat':>9} {'raw':>6}"
+            f" {'S95 obs':>10} {'S95 exp':>10} {'r obs':>8} {'r exp':>8}",
         ]
         for r in res.regions:
             star = " *" if r.region == res.best_expected_region else ""
             lines.append(
-                f"  {r.region:<26}{r.channel:<12}{r.signal:>10.4g}{r.signal_stat:>9.3g}"
-                f"{r.raw:>6}{_f(r.s95_obs, '.4g'):>10}{_f(r.s95_exp, '.4g'):>10}"
-                f"{_f(r.r_obs):>8}{_f(r.r_exp):>8}{star}"
+                f"  {r.region:<26}{r.channel:<12}{r.signal:>10.4g} {r.signal_stat:>9.3g}"
+                f" {r.raw:>6} {_f(r.s95_obs, '.4g'):>10} {_f(r.s95_exp, '.4g'):>10}"
+                f" {_f(r.r_obs):>8} {_f(r.r_exp):>8}{star}"
             )
         lines.append("  * best expected region (largest expected r = S/S95)")
     for w in res.warnings:
