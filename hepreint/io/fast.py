@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import pyhepmc
 
 from hepreint.io.detect import HEPMC3
 from hepreint.io.hepmc import (
@@ -48,7 +47,6 @@ from hepreint.io.split import EventText
 
 Result = EventColumns | EventProblem | None
 
-_TABLE_DTYPE = np.asarray(pyhepmc.GenEventData().particles).dtype
 _INT32 = 2**31
 
 #: a number as C++ ``istream >> double`` and Python's ``float`` read it alike (W line values)
@@ -410,25 +408,27 @@ def _parse_vectorised(preps: list[_Prep]) -> list[Result]:  # noqa: PLR0915
     n_v_lines = np.bincount(v_ev, minlength=n_ev)
     delegate |= n_v_lines + n_implicit != declared_v
 
-    # --- momenta --------------------------------------------------------------------------------
-    table = np.zeros(n_p, dtype=_TABLE_DTYPE)
-    table["pid"] = ints[:, 2]
-    table["status"] = ints[:, 3]
-    table["is_mass_set"] = True
-    floats = values[:, 3:8]
+    # --- momenta: the batch's columns, one contiguous array each (no per-particle table) -------
+    del ints
     mev = np.array([p.mev for p in preps], dtype=bool)
-    if mev.any():
-        floats = floats.copy()
-        floats[mev[p_ev]] /= 1000.0
-    table["px"], table["py"], table["pz"], table["e"] = floats[:, 0:4].T
-    table["mass"] = floats[:, 4]
-    finite = np.isfinite(floats).all(axis=1)
+    mev_rows = mev[p_ev] if mev.any() else None
+    momenta = []
+    for k in range(3, 8):  # px, py, pz, e, mass
+        column = np.ascontiguousarray(values[:, k])
+        if mev_rows is not None:
+            column[mev_rows] /= 1000.0
+        momenta.append(column)
+    pid = values[:, 2].astype(np.int32)
+    status = values[:, 8].astype(np.int32)
+    del values
+    finite = np.isfinite(momenta[0])
+    for column in momenta[1:]:
+        finite &= np.isfinite(column)
     for e in np.unique(p_ev[~finite]).tolist():
         g = int(np.flatnonzero(~finite & (p_ev == e))[0])
-        row = floats[g]
-        problems.setdefault(
-            e, nonfinite_problem(int(local[g]), int(table["pid"][g]), [row[4], *row[:4]])
-        )
+        row = [column[g] for column in momenta]
+        problems.setdefault(e, nonfinite_problem(int(local[g]), int(pid[g]), [row[4], *row[:4]]))
+    px, py, pz, energy, mass = momenta
     parent32 = parent.astype(np.int32)
 
     results: list[Result] = []
@@ -439,10 +439,12 @@ def _parse_vectorised(preps: list[_Prep]) -> list[Result]:  # noqa: PLR0915
             results.append(None)
         else:
             a, b = int(p_first[e]), int(p_first[e + 1])
+            columns = {
+                "px": px[a:b], "py": py[a:b], "pz": pz[a:b], "E": energy[a:b], "m": mass[a:b],
+                "pid": pid[a:b], "status": status[a:b], "parent": parent32[a:b],
+            }  # fmt: skip
             results.append(
-                EventColumns(
-                    table[a:b], parent32[a:b], prep.weights, prep.names, prep.number, prep.xsec
-                )
+                EventColumns(columns, prep.weights, prep.names, prep.number, prep.xsec)
             )
     return results
 

@@ -76,14 +76,23 @@ class EventProblem(Exception):
 
 @dataclass(frozen=True, slots=True)
 class EventColumns:
-    """Flat columns of one event (GeV), ready to be concatenated into a batch."""
+    """Flat columns of one event (GeV), in the dtypes of the batch, ready to be concatenated.
 
-    particles: np.ndarray  # GenEventData particle table (structured), momenta in GeV
-    parent: np.ndarray  # int32, index of the first mother within the event, -1 if none
+    ``columns`` maps every name of :data:`hepreint.batch.PARTICLE_FIELDS` to a 1-d array:
+    px, py, pz, E, m float64 (``m`` already the on-shell mass where the record stores none),
+    pid, status int32, parent int32 (index of the first mother within the event, -1 if none).
+    The arrays may be views into the columns of a whole block of events (fast reader).
+    """
+
+    columns: dict[str, np.ndarray]
     weights: list[float]
     weight_names: tuple[str, ...] | None
     event_number: int
     xsec: tuple[float, float] | None
+
+    @property
+    def n_particles(self) -> int:
+        return len(self.columns["pid"])
 
 
 @contextmanager
@@ -466,6 +475,7 @@ def to_columns(evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData, event: EventTe
     links1 = np.asarray(data.links1)
     links2 = np.asarray(data.links2)
     parent = first_mothers(len(table), len(data.vertices), links1, links2)
+    columns = table_columns(table, parent)
     weights = list(evt.weights)
     run_info = evt.run_info
     names = None
@@ -473,4 +483,20 @@ def to_columns(evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData, event: EventTe
         names = tuple(run_info.weight_names) or None
     _check_weights(event, weights, names)
     xsec = _xsec_hepmc3(event) if event.fmt == HEPMC3 else _xsec_hepmc2(evt)
-    return EventColumns(table, parent, weights, names, int(evt.event_number), xsec)
+    return EventColumns(columns, weights, names, int(evt.event_number), xsec)
+
+
+def table_columns(table: np.ndarray, parent: np.ndarray) -> dict[str, np.ndarray]:
+    """Batch columns of a GenEventData particle table (momenta already in GeV)."""
+    px, py, pz, energy = (np.ascontiguousarray(table[k]) for k in ("px", "py", "pz", "e"))
+    mass = np.ascontiguousarray(table["mass"])
+    is_set = table["is_mass_set"]
+    if not is_set.all():
+        # a record without a stored mass gets the on-shell one from its four-momentum
+        computed = np.sqrt(np.maximum(energy**2 - px**2 - py**2 - pz**2, 0.0))
+        mass = np.where(is_set, mass, computed)
+    return {
+        "px": px, "py": py, "pz": pz, "E": energy, "m": mass,
+        "pid": table["pid"].astype(np.int32), "status": table["status"].astype(np.int32),
+        "parent": parent.astype(np.int32, copy=False),
+    }  # fmt: skip

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import zstandard
 
-from hepreint.batch import EventBatch, make_particles
+from hepreint.batch import PARTICLE_FIELDS, EventBatch, make_particles
 from hepreint.errors import InputError
 from hepreint.io.detect import HEPMC3, FileInfo, describe_foreign, open_decompressed, scan_file
 from hepreint.io.fast import Result, parse_events
@@ -132,42 +132,49 @@ def _with_columns(
 
 
 class _BatchBuilder:
-    """Collects per-event columns of one file and concatenates them once per batch."""
+    """Collects per-event columns of one file and concatenates them once per batch.
+
+    Only the column arrays of the events are kept (one list per column, not the events), so
+    that :meth:`build` can concatenate one column and at once release what it came from: the
+    peak is the batch's columns plus one column, not twice the batch.
+    """
 
     def __init__(self) -> None:
-        self.events: list[EventColumns] = []
+        self.parts: dict[str, list[np.ndarray]] = {f: [] for f in PARTICLE_FIELDS}
+        self.counts: list[int] = []
+        self.weights: list[list[float]] = []
+        self.numbers: list[int] = []
         self.first_event = 0
 
     def __len__(self) -> int:
-        return len(self.events)
+        return len(self.counts)
 
     def add(self, cols: EventColumns, position: int) -> None:
-        if not self.events:
+        if not self.counts:
             self.first_event = position
-        self.events.append(cols)
+        for name, part in self.parts.items():
+            part.append(cols.columns[name])
+        self.counts.append(cols.n_particles)
+        self.weights.append(cols.weights)
+        self.numbers.append(cols.event_number)
 
     def build(
         self, *, source: str, index: int, names: tuple[str, ...], unweighted: bool,
         fmt: str, xsec: tuple[float, float] | None,
     ) -> EventBatch:  # fmt: skip
-        events, self.events = self.events, []
-        counts = np.fromiter((len(e.particles) for e in events), np.int64, len(events))
-        table = np.concatenate([e.particles for e in events])
-        parent = np.concatenate([e.parent for e in events]).astype(np.int32, copy=False)
-        px, py, pz, energy = (np.ascontiguousarray(table[k]) for k in ("px", "py", "pz", "e"))
-        # a record without a stored mass gets the on-shell one from its four-momentum
-        computed = np.sqrt(np.maximum(energy**2 - px**2 - py**2 - pz**2, 0.0))
-        mass = np.where(table["is_mass_set"], table["mass"], computed)
-        columns = {
-            "px": px, "py": py, "pz": pz, "E": energy, "m": mass,
-            "pid": table["pid"].astype(np.int32), "status": table["status"].astype(np.int32),
-            "parent": parent,
-        }  # fmt: skip
+        n = len(self.counts)
+        counts = np.array(self.counts, dtype=np.int64)
+        columns: dict[str, np.ndarray] = {}
+        for name in PARTICLE_FIELDS:
+            parts, self.parts[name] = self.parts[name], []
+            columns[name] = np.concatenate(parts)
+            del parts  # the blocks' column ``name`` is freed before the next one is copied
         if unweighted:
-            weights = np.ones((len(events), 1))
+            weights = np.ones((n, 1))
         else:
-            weights = np.array([e.weights for e in events], dtype=np.float64)
-        numbers = np.fromiter((e.event_number for e in events), np.int64, len(events))
+            weights = np.array(self.weights, dtype=np.float64)
+        numbers = np.array(self.numbers, dtype=np.int64)
+        self.counts, self.weights, self.numbers = [], [], []
         return EventBatch(
             particles=make_particles(counts, columns),
             weights=weights,
