@@ -26,12 +26,12 @@ import numpy as np
 from ..errors import HepreintError
 from ..spec.analysis import Analysis
 from .fit import LEVEL, FitFailure, hypotest, upper_limit
+from .limits import BANDS
 from .mapping import CALIBRATED_LABEL
 from .patch import signal_model
 
 #: μ points of the CLs scan (the numpy backend needs ~35 ms per point for ttHbb)
 SCAN_POINTS = 25
-BANDS = ("-2sigma", "-1sigma", "median", "+1sigma", "+2sigma")
 GREEN, YELLOW = "#00cc00", "#ffcc00"  # the colours of ATLAS/CMS Brazil bands
 
 
