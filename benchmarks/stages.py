@@ -131,7 +131,7 @@ def _objects_once(batch) -> int:
 
 
 def _worker_objects(path: str, batch_size: int, profile: int) -> dict:
-    from hepreint._quiet import silence_fastjet_banner
+    from hepreint.objects.quiet import silence_fastjet_banner
 
     silence_fastjet_banner()
     batches = _read_batches(path, batch_size)
@@ -149,8 +149,8 @@ def _worker_objects(path: str, batch_size: int, profile: int) -> dict:
 
 
 def _worker_analysis(path: str, batch_size: int, profile: int) -> dict:
-    from hepreint.processor import Processor
-    from hepreint.spec.analysis import load_analysis
+    from hepreint.analysis.spec import load_analysis
+    from hepreint.engine.processor import Processor
 
     proc = Processor(load_analysis(ANALYSIS), seed=12345)
     batches = _read_batches(path, batch_size)

@@ -11,12 +11,12 @@ The Python API mirrors the CLI::
 
 from __future__ import annotations
 
-from ._version import __version__
-from .errors import HepreintError, InputError, LikelihoodError, NetworkError, SpecError
-from .io import read_events
-from .results import Results
-from .runner import PartialResultsError, RunOptions, run
-from .spec.analysis import Analysis, load_analysis
+from hepreint._version import __version__
+from hepreint.analysis.spec import Analysis, load_analysis
+from hepreint.engine.runner import PartialResultsError, RunOptions, run
+from hepreint.errors import HepreintError, InputError, LikelihoodError, NetworkError, SpecError
+from hepreint.io import read_events
+from hepreint.results.document import Results
 
 __all__ = [
     "Analysis",

@@ -14,7 +14,7 @@ import jsonschema
 import pyhepmc
 import pytest
 
-from hepreint.schemas import load_schema
+from hepreint.analysis.schemas import load_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 TTH = str(ROOT / "analyses" / "ttHbb")

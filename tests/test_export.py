@@ -18,17 +18,17 @@ import pytest
 import yaml
 
 import hepreint
+from hepreint.engine.exact import to_float
+from hepreint.engine.yields import Yields
 from hepreint.errors import HepreintError
-from hepreint.exact import to_float
 from hepreint.export import export, load_results
 from hepreint.export._common import check_limits, fnum
 from hepreint.export.checkmate import COLUMNS, format_table, read_table, result_rows
+from hepreint.export.hepdata_table import parse_table, read_submission
+from hepreint.export.hepdata_table import read_table as read_hd
 from hepreint.export.saf import cls_summary, cutflow_saf, read_cls_summary, read_saf
 from hepreint.export.yoda import read_yoda, to_yoda
-from hepreint.hepdata_table import parse_table, read_submission
-from hepreint.hepdata_table import read_table as read_hd
-from hepreint.results import Results
-from hepreint.yields import Yields
+from hepreint.results.document import Results
 
 ROOT = Path(__file__).resolve().parent.parent
 TTH = ROOT / "analyses" / "ttHbb"

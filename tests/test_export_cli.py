@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import hepreint
-from hepreint.cli_export import export
+from hepreint.cli.export import export
 from hepreint.errors import HepreintError
 from hepreint.export.checkmate import read_table
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import vector
 
-from hepreint.spec.expr import ExpressionError, Scope, compile_expression
+from hepreint.analysis.expr import ExpressionError, Scope, compile_expression
 
 vector.register_awkward()
 

@@ -14,7 +14,7 @@ import pyhepmc
 import pytest
 import zstandard
 
-from hepreint.batch import PARTICLE_FIELDS
+from hepreint.events.batch import PARTICLE_FIELDS
 from hepreint.io import EventStream, read_events, scan_file
 
 DATA = Path(__file__).parent / "data" / "io"

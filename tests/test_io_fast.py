@@ -14,8 +14,8 @@ import pyhepmc
 import pytest
 
 import hepreint.io.stream as stream_module
-from hepreint.batch import PARTICLE_FIELDS
 from hepreint.errors import InputError
+from hepreint.events.batch import PARTICLE_FIELDS
 from hepreint.io import read_events
 
 DATA = Path(__file__).parent / "data" / "io"

@@ -7,6 +7,7 @@ import fastjet
 import numpy as np
 import pytest
 import vector
+from objects_testing import particle_batch, random_batch
 
 from hepreint.objects import (
     count_inside,
@@ -18,7 +19,6 @@ from hepreint.objects import (
     n_c_hadrons,
     truth_view,
 )
-from hepreint.objects.testing import particle_batch, random_batch
 
 
 def _reference_jets(particles: ak.Array, algorithm, R: float, pt_min: float) -> list:

@@ -6,6 +6,7 @@ import awkward as ak
 import numpy as np
 import pytest
 import vector
+from objects_testing import W_EVENT, particle_batch
 
 from hepreint.objects import (
     electrons,
@@ -17,7 +18,6 @@ from hepreint.objects import (
     taus,
     truth_view,
 )
-from hepreint.objects.testing import W_EVENT, particle_batch
 
 
 def _p4(event: list, i: int) -> vector.MomentumObject4D:

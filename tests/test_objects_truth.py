@@ -7,11 +7,11 @@ from pathlib import Path
 import awkward as ak
 import numpy as np
 import pytest
+from objects_testing import W_EVENT, particle_batch, random_batch
 
-from hepreint.batch import EventBatch, make_particles
+from hepreint.events.batch import EventBatch, make_particles
 from hepreint.objects import met, truth_view
 from hepreint.objects.ancestry import any_ancestor, global_parent, max_steps
-from hepreint.objects.testing import W_EVENT, particle_batch, random_batch
 
 
 @pytest.fixture

@@ -18,17 +18,17 @@ import yaml
 from click.testing import CliRunner
 
 import hepreint
-from hepreint.cli_export import export
+from hepreint.analysis.spec import load_analysis
+from hepreint.cli.export import export
 from hepreint.errors import HepreintError
-from hepreint.spec.analysis import load_analysis
-from hepreint.stats import compute_limits
-from hepreint.stats.patch import (
+from hepreint.export.pyhf import (
     PATCH_FILE,
     PATCHSET_FILE,
     signal_model,
     signal_patch,
     write_pyhf,
 )
+from hepreint.stats import compute_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 TTH = ROOT / "analyses" / "ttHbb"

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 import hepreint
-from hepreint.cli_plots import plot_limits
-from hepreint.cli_stats import limits as limits_cmd
-from hepreint.spec.analysis import load_analysis
+from hepreint.analysis.spec import load_analysis
+from hepreint.cli.plots import plot_limits
+from hepreint.cli.stats import limits as limits_cmd
 from hepreint.stats import compute_limits
 from hepreint.stats.plots import cls_scan, plot_cls_scan
 

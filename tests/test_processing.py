@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from hepreint import PartialResultsError, RunOptions, SpecError, run
-from hepreint.merge import merge_files
-from hepreint.processor import Processor
+from hepreint.engine.processor import Processor
+from hepreint.results.merge import merge_files
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hepreint.events.random import event_uniforms
 from hepreint.io import read_events
-from hepreint.random import event_uniforms
 
 
 def _draws(path: Path, batch_size: int, seed: int = 7, stream: int = 1) -> list[float]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hepreint.analysis.spec import load_analysis
 from hepreint.errors import SpecError
-from hepreint.spec.analysis import load_analysis
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = [ROOT / "analyses" / "ttHbb"] + sorted((ROOT / "tests" / "specs").iterdir())

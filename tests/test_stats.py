@@ -25,8 +25,8 @@ from click.testing import CliRunner
 from scipy.optimize import brentq
 from scipy.stats import poisson
 
+from hepreint.analysis.spec import load_analysis
 from hepreint.errors import LikelihoodError, SpecError
-from hepreint.spec.analysis import load_analysis
 from hepreint.stats import (
     CALIBRATED_LABEL,
     build_simplified,
@@ -534,7 +534,7 @@ def test_calibrated_metadata_must_match_workspace(tmp_path: Path) -> None:
 
 
 def test_cli_limits_writes_limits_json(tmp_path: Path) -> None:
-    from hepreint.cli_stats import limits
+    from hepreint.cli.stats import limits
 
     d = make_analysis(tmp_path, SIMPLIFIED, {"likelihood/yields.yaml": yaml.safe_dump(TABLE)})
     out = tmp_path / "out"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hepreint.cli_stats import limits
+from hepreint.cli.stats import limits
 from hepreint.stats import CALIBRATED_LABEL
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from hepreint.cli_validate import validate
+from hepreint.analysis.schemas import validate as validate_schema
+from hepreint.cli.validate import validate
 from hepreint.errors import HepreintError
-from hepreint.schemas import validate as validate_schema
 from hepreint.validation import ValidationError, compare, load_reference_file
 from hepreint.validation.reference import References, load_references
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from hepreint.exact import exact_sums, to_float
-from hepreint.yields import Yields
+from hepreint.engine.exact import exact_sums, to_float
+from hepreint.engine.yields import Yields
 
 LAYOUT = {"A": ("all events", "c1", "c2"), "B": ("all events", "d1")}
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..hepdata_table import HEPDataTable, read_submission, read_table
-from ._common import check_limits, check_results, load_limits, load_results
-from .checkmate import write_checkmate
-from .hepdata import write_hepdata
-from .saf import write_saf
-from .yoda import write_yoda
+from hepreint.export._common import check_limits, check_results, load_limits, load_results
+from hepreint.export.checkmate import write_checkmate
+from hepreint.export.hepdata import write_hepdata
+from hepreint.export.hepdata_table import HEPDataTable, read_submission, read_table
+from hepreint.export.saf import write_saf
+from hepreint.export.yoda import write_yoda
 
 #: format name -> sub-directory used by ``all``
 FORMATS = {
@@ -69,7 +69,7 @@ def export(
 def _pyhf(
     doc: dict[str, Any], out: Path, notes: list[str] | None, *, optional: bool = False
 ) -> list[Path]:
-    from ..stats.patch import write_pyhf  # pyhf is imported only when asked for
+    from hepreint.export.pyhf import write_pyhf  # pyhf is imported only when asked for
 
     return write_pyhf(doc, out, notes, optional=optional)
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import HepreintError
-from ..results import check_results, load_results  # noqa: F401 - re-exported
+from hepreint.errors import HepreintError
+from hepreint.results.document import check_results, load_results  # noqa: F401 - re-exported
 
 #: the keys a limits entry may carry (all optional); s95 values are numbers of signal events
 LIMIT_KEYS = ("s95_obs", "s95_exp", "cls_obs", "cls_exp", "r_obs", "r_exp")

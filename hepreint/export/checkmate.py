@@ -19,8 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import HepreintError
-from ._common import check_limits, limit, safe_name
+from hepreint.errors import HepreintError
+from hepreint.export._common import check_limits, limit, safe_name
 
 COLUMNS = (
     "analysis",

@@ -1,11 +1,11 @@
-"""HEPData YAML: our cut-flows as a submission (the reader is :mod:`hepreint.hepdata_table`).
+"""HEPData YAML: our cut-flows as a submission (the reader is :mod:`hepreint.export.hepdata_table`).
 
 The writer produces what ``hepdata_lib`` would (one ``submission.yaml`` with a YAML document per
 table, one data file per table, ``independent_variables``/``dependent_variables`` with
 ``header``, ``qualifiers``, ``values`` and ``errors: [{symerror, label: stat}]``) without
 depending on it, so a reinterpretation result can be uploaded as a HEPData resource or compared
 with a published cut-flow by the same code. Numbers are written unrounded (hepdata_lib rounds to
-five digits) so the files read back exactly, with ``hepreint.hepdata_table.read_submission``.
+five digits) so the files read back exactly, with ``hepreint.export.hepdata_table.read_submission``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from ._common import safe_name, sample_name
+from hepreint.export._common import safe_name, sample_name
 
 
 def _num(x: Any) -> Any:

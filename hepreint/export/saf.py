@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import HepreintError
-from ._common import check_limits, fnum, limit, safe_name, sample_name
+from hepreint.errors import HepreintError
+from hepreint.export._common import check_limits, fnum, limit, safe_name, sample_name
 
 _ALL_EVENTS = "all events"
 

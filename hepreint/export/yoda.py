@@ -33,9 +33,9 @@ from typing import Any
 
 import yaml
 
-from ..errors import HepreintError
-from ..exact import to_float
-from ._common import fnum, safe_name
+from hepreint.engine.exact import to_float
+from hepreint.errors import HepreintError
+from hepreint.export._common import fnum, safe_name
 
 _BLOCK = re.compile(r"^BEGIN (YODA_[A-Z0-9_]+) (\S+)[ \t]*$(.*?)^END \1[ \t]*$", re.M | re.S)
 

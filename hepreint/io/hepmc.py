@@ -78,7 +78,7 @@ class EventProblem(Exception):
 class EventColumns:
     """Flat columns of one event (GeV), in the dtypes of the batch, ready to be concatenated.
 
-    ``columns`` maps every name of :data:`hepreint.batch.PARTICLE_FIELDS` to a 1-d array:
+    ``columns`` maps every name of :data:`hepreint.events.batch.PARTICLE_FIELDS` to a 1-d array:
     px, py, pz, E, m float64 (``m`` already the on-shell mass where the record stores none),
     pid, status int32, parent int32 (index of the first mother within the event, -1 if none).
     The arrays may be views into the columns of a whole block of events (fast reader).

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import zstandard
 
-from hepreint.batch import PARTICLE_FIELDS, EventBatch, make_particles
 from hepreint.errors import InputError
+from hepreint.events.batch import PARTICLE_FIELDS, EventBatch, make_particles
 from hepreint.io.detect import HEPMC3, FileInfo, describe_foreign, open_decompressed, scan_file
 from hepreint.io.fast import Result, parse_events
 from hepreint.io.hepmc import EventColumns, EventProblem, read_event, to_columns

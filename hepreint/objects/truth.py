@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import awkward as ak
 import numpy as np
 
-from hepreint.batch import PARTICLE_FIELDS, EventBatch
+from hepreint.events.batch import PARTICLE_FIELDS, EventBatch
 from hepreint.objects._columnar import P4_FIELDS, flat, jagged, offsets_of
 from hepreint.objects.ancestry import any_ancestor, any_child, global_parent, max_steps
 from hepreint.objects.pdg import pdg_properties

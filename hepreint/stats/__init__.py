@@ -6,12 +6,12 @@ Kept out of the event-processing path: nothing here is imported by ``hepreint ru
 
 from __future__ import annotations
 
-from .calibrate import Calibration, calibrate
-from .limits import LimitResult, RegionLimit, compute_limits
-from .mapping import CALIBRATED_LABEL, ChannelMap, LikelihoodSpec, likelihood_spec
-from .simplified import BuiltWorkspace, build_simplified
-from .table import limits_table
-from .workspace import Likelihood, load_likelihood
+from hepreint.stats.calibrate import Calibration, calibrate
+from hepreint.stats.limits import LimitResult, RegionLimit, compute_limits
+from hepreint.stats.mapping import CALIBRATED_LABEL, ChannelMap, LikelihoodSpec, likelihood_spec
+from hepreint.stats.simplified import BuiltWorkspace, build_simplified
+from hepreint.stats.table import limits_table
+from hepreint.stats.workspace import Likelihood, load_likelihood
 
 __all__ = [
     "CALIBRATED_LABEL",

@@ -17,7 +17,7 @@ import numpy as np
 import pyhf
 from scipy.optimize import toms748
 
-from ..errors import LikelihoodError
+from hepreint.errors import LikelihoodError
 
 pyhf.set_backend("numpy")
 

@@ -15,12 +15,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import LikelihoodError
-from ..spec.analysis import Analysis
-from .fit import FitFailure, Limit, build_model, fit_diagnostics, hypotest, upper_limit
-from .mapping import likelihood_spec
-from .signal import MIN_RAW_EVENTS, SignalYields, poi_name, signal_yields, with_signal
-from .workspace import Likelihood, load_likelihood
+from hepreint.analysis.spec import Analysis
+from hepreint.errors import LikelihoodError
+from hepreint.stats.fit import (
+    FitFailure,
+    Limit,
+    build_model,
+    fit_diagnostics,
+    hypotest,
+    upper_limit,
+)
+from hepreint.stats.mapping import likelihood_spec
+from hepreint.stats.signal import MIN_RAW_EVENTS, SignalYields, poi_name, signal_yields, with_signal
+from hepreint.stats.workspace import Likelihood, load_likelihood
 
 SCHEMA_ID = "hepreint-limits/1"
 BANDS = ("-2sigma", "-1sigma", "median", "+1sigma", "+2sigma")

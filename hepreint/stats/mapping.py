@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import LikelihoodError
-from ..spec.analysis import Analysis
+from hepreint.analysis.spec import Analysis
+from hepreint.errors import LikelihoodError
 
 KINDS = ("published", "simplified", "calibrated")
 #: printed next to every number that comes from a calibrated likelihood

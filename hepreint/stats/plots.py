@@ -2,7 +2,7 @@
 
 - :func:`cls_scan` / :func:`plot_cls_scan`: observed and expected CLs(μ) with the ±1σ/±2σ bands,
   the 0.05 line and the μ limits, from the same model ``hepreint limits`` fits
-  (:func:`hepreint.stats.patch.signal_model`, asymptotic CLs with q̃_μ from
+  (:func:`hepreint.export.pyhf.signal_model`, asymptotic CLs with q̃_μ from
   :func:`hepreint.stats.fit.hypotest`);
 - :func:`read_limit_points` / :func:`plot_limit_bands`: upper limits on σ (or μ) against an
   analysis parameter (``mX`` ...) from several ``limits.json``, one per parameter point.
@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import HepreintError
-from ..spec.analysis import Analysis
-from .fit import LEVEL, FitFailure, hypotest, upper_limit
-from .limits import BANDS
-from .mapping import CALIBRATED_LABEL
-from .patch import signal_model
+from hepreint.analysis.spec import Analysis
+from hepreint.errors import HepreintError
+from hepreint.export.pyhf import signal_model
+from hepreint.stats.fit import LEVEL, FitFailure, hypotest, upper_limit
+from hepreint.stats.limits import BANDS
+from hepreint.stats.mapping import CALIBRATED_LABEL
 
 #: μ points of the CLs scan (the numpy backend needs ~35 ms per point for ttHbb)
 SCAN_POINTS = 25

@@ -11,8 +11,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import LikelihoodError
-from .mapping import LikelihoodSpec
+from hepreint.errors import LikelihoodError
+from hepreint.stats.mapping import LikelihoodSpec
 
 #: fewer raw MC events than this in a mapped region makes its yield and stat error unreliable
 MIN_RAW_EVENTS = 10

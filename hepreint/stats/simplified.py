@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import LikelihoodError
-from .workspace import META_SCHEMA, file_sha256
+from hepreint.errors import LikelihoodError
+from hepreint.stats.workspace import META_SCHEMA, file_sha256
 
 TABLE_SCHEMA = "hepreint-simplified/1"
 BACKGROUND = "background"
@@ -29,7 +29,7 @@ class BuiltWorkspace:
 
     def write(self, path: str | Path) -> tuple[Path, Path]:
         """``path`` (plain pyhf JSON) and its ``.meta.json`` sidecar carrying the sha256."""
-        from .workspace import meta_path
+        from hepreint.stats.workspace import meta_path
 
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)

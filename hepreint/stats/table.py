@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .limits import LimitResult
+from hepreint.stats.limits import LimitResult
 
 
 def _f(x: float | None, fmt: str = ".3g") -> str:

@@ -15,8 +15,8 @@ from typing import Any
 
 import pyhf
 
-from ..errors import LikelihoodError
-from .mapping import LikelihoodSpec
+from hepreint.errors import LikelihoodError
+from hepreint.stats.mapping import LikelihoodSpec
 
 META_SCHEMA = "hepreint-likelihood-meta/1"
 
@@ -92,7 +92,7 @@ def apply_patch(ws: pyhf.Workspace, patchset: pyhf.PatchSet, name: str, where: s
 
 def load_likelihood(spec: LikelihoodSpec) -> Likelihood:
     if spec.table is not None:
-        from .simplified import build_simplified, read_table
+        from hepreint.stats.simplified import build_simplified, read_table
 
         built = build_simplified(read_table(spec.table))
         ws = validate_workspace(built.workspace, str(spec.table))

@@ -9,10 +9,15 @@ or all at once with :func:`validate`.
 
 from __future__ import annotations
 
-from .compare import Comparison, Row, compare
-from .errors import ValidationError
-from .reference import RefEntry, References, load_reference_file, load_reference_files
-from .run import load_references_for, load_results, validate, write_outputs
+from hepreint.validation.compare import Comparison, Row, compare
+from hepreint.validation.errors import ValidationError
+from hepreint.validation.reference import (
+    RefEntry,
+    References,
+    load_reference_file,
+    load_reference_files,
+)
+from hepreint.validation.run import load_references_for, load_results, validate, write_outputs
 
 __all__ = [
     "Comparison",

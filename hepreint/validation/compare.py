@@ -14,8 +14,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .errors import ValidationError
-from .reference import RefEntry, References
+from hepreint.validation.errors import ValidationError
+from hepreint.validation.reference import RefEntry, References
 
 PASS, FAIL, NO_REF = "pass", "fail", "no reference"
 

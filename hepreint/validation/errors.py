@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import HepreintError
+from hepreint.errors import HepreintError
 
 
 class ValidationError(HepreintError):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .compare import NO_REF, Comparison, Row
-from .errors import ValidationError
+from hepreint.validation.compare import NO_REF, Comparison, Row
+from hepreint.validation.errors import ValidationError
 
 MAX_PANELS = 4
 

@@ -43,11 +43,11 @@ from typing import Any
 
 import yaml
 
-from ..errors import HepreintError, SpecError
-from ..hepdata_table import HEPDataTable, Variable, is_hepdata, parse_table
-from ..schemas import validate
-from ..spec.yamlfile import LocatedYAML, PathKey, load_yaml
-from .errors import ValidationError
+from hepreint.analysis.schemas import validate
+from hepreint.analysis.yamlfile import LocatedYAML, PathKey, load_yaml
+from hepreint.errors import HepreintError, SpecError
+from hepreint.export.hepdata_table import HEPDataTable, Variable, is_hepdata, parse_table
+from hepreint.validation.errors import ValidationError
 
 REFERENCE_SCHEMA = "hepreint-reference/1"
 #: what a reference value is; ``fraction`` is read as ``efficiency`` (cumulative, of all events)

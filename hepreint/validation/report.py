@@ -16,7 +16,7 @@ import json
 import math
 from pathlib import Path
 
-from .compare import NO_REF, Comparison, Row
+from hepreint.validation.compare import NO_REF, Comparison, Row
 
 
 def format_table(c: Comparison, results_path: str | None = None) -> str:

@@ -6,13 +6,13 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from ..results import load_results as _load_results
-from ..spec.analysis import Analysis
-from ..spec.yamlfile import load_yaml
-from .compare import Comparison, compare
-from .errors import ValidationError
-from .reference import References, load_references
-from .report import format_table, write_json
+from hepreint.analysis.spec import Analysis
+from hepreint.analysis.yamlfile import load_yaml
+from hepreint.results.document import load_results as _load_results
+from hepreint.validation.compare import Comparison, compare
+from hepreint.validation.errors import ValidationError
+from hepreint.validation.reference import References, load_references
+from hepreint.validation.report import format_table, write_json
 
 
 def load_results(path: str | Path) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def write_outputs(
     paths["table"].write_text(format_table(c, results_path) + "\n", encoding="utf-8")
     write_json(c, paths["json"], results_path)
     if plot:
-        from .plot import plot_comparison
+        from hepreint.validation.plot import plot_comparison
 
         paths["png"] = plot_comparison(c, out / "validation.png")
     return paths

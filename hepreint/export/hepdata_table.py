@@ -28,8 +28,8 @@ import jsonschema
 import yaml
 from jsonschema.exceptions import best_match
 
-from .errors import HepreintError
-from .spec.yamlfile import LocatedYAML, PathKey, format_path, load_yaml
+from hepreint.analysis.yamlfile import LocatedYAML, PathKey, format_path, load_yaml
+from hepreint.errors import HepreintError
 
 Where = Callable[[PathKey], str]  # YAML path -> "file:line: at path" for error messages
 

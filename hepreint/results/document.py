@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import HepreintError
-from .exact import to_float
-from .schemas import validate
-from .spec.analysis import Analysis
-from .yields import RegionYields, Yields
+from hepreint.analysis.schemas import validate
+from hepreint.analysis.spec import Analysis
+from hepreint.engine.exact import to_float
+from hepreint.engine.yields import RegionYields, Yields
+from hepreint.errors import HepreintError
 
 SCHEMA_ID = "hepreint-results/1"
 
@@ -143,13 +143,13 @@ class Results:
 
     def limits(self, *, per_region: bool = True) -> Any:
         """CLs and upper limits with the analysis' likelihood (``hepreint limits``)."""
-        from .stats import compute_limits
+        from hepreint.stats import compute_limits
 
         return compute_limits(self.to_dict(), self.analysis, per_region=per_region)
 
     def to_yoda(self, prefix: str | None = None) -> str:
         """The cut-flows and yields as YODA text (``hepreint export --format yoda``)."""
-        from .export.yoda import to_yoda
+        from hepreint.export.yoda import to_yoda
 
         return to_yoda(self.to_dict(), prefix)
 
@@ -157,13 +157,13 @@ class Results:
         self, fmt: str, outdir: str | Path, limits: dict[str, Any] | None = None
     ) -> list[Path]:
         """Write ``fmt`` (yoda, saf, checkmate, hepdata, all) into ``outdir``."""
-        from .export import export
+        from hepreint.export import export
 
         return export(self.to_dict(), fmt, outdir, limits)
 
     def validate(self) -> Any:
         """Compare with the analysis' published references (``hepreint validate``)."""
-        from .validation import validate
+        from hepreint.validation import validate
 
         return validate(self.analysis, self.to_dict())
 

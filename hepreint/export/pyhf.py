@@ -26,11 +26,11 @@ from typing import Any
 
 import pyhf
 
-from ..errors import HepreintError, LikelihoodError
-from ..spec.analysis import Analysis
-from .mapping import LikelihoodSpec, likelihood_spec
-from .signal import SignalYields, poi_name, signal_yields, with_signal
-from .workspace import Likelihood, load_likelihood, load_patchset, read_json
+from hepreint.analysis.spec import Analysis
+from hepreint.errors import HepreintError, LikelihoodError
+from hepreint.stats.mapping import LikelihoodSpec, likelihood_spec
+from hepreint.stats.signal import SignalYields, poi_name, signal_yields, with_signal
+from hepreint.stats.workspace import Likelihood, load_likelihood, load_patchset, read_json
 
 PATCH_FILE = "signal_patch.json"
 PATCHSET_FILE = "patchset.json"
@@ -63,14 +63,14 @@ class SignalModel:
 
     def model(self) -> tuple[pyhf.pdf.Model, Any]:
         """The pyhf model and data (observations + auxdata) hepreint fits."""
-        from .fit import build_model
+        from hepreint.stats.fit import build_model
 
         return build_model(self.workspace, self.measurement, self.poi)
 
 
 def signal_model(results_doc: dict[str, Any], analysis: Analysis) -> SignalModel:
     """The analysis' likelihood with the signal of a results document patched in."""
-    from .limits import _check_results
+    from hepreint.stats.limits import _check_results
 
     spec = likelihood_spec(analysis)
     lh = load_likelihood(spec)
@@ -201,7 +201,7 @@ def signal_patch(results_doc: dict[str, Any], analysis: Analysis) -> SignalPatch
 
 def analysis_of_results(doc: dict[str, Any], results_path: str | Path | None = None) -> Analysis:
     """The analysis a results document was made with: its recorded directory, else by name."""
-    from ..spec.analysis import load_analysis
+    from hepreint.analysis.spec import load_analysis
 
     a = doc.get("analysis") or {}
     directory = Path(str(a.get("directory", "")))

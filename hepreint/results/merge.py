@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .errors import HepreintError
-from .results import Results, load_results, yields_from_dict
-from .spec.analysis import load_analysis
+from hepreint.analysis.spec import load_analysis
+from hepreint.errors import HepreintError
+from hepreint.results.document import Results, load_results, yields_from_dict
 
 
 def merge_files(paths: list[Path], outdir: Path, analysis: Path | None = None) -> Path:

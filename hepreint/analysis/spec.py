@@ -14,10 +14,10 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpecError
-from ..schemas import validate
-from .expr import Compiled, ExpressionError, compile_expression
-from .yamlfile import LocatedYAML, PathKey, load_yaml
+from hepreint.analysis.expr import Compiled, ExpressionError, compile_expression
+from hepreint.analysis.schemas import validate
+from hepreint.analysis.yamlfile import LocatedYAML, PathKey, load_yaml
+from hepreint.errors import SpecError
 
 ALL_EVENTS = "all events"
 BASE_TYPES = ("electron", "muon", "photon", "tau", "jet", "large_r_jet", "met")
@@ -127,7 +127,7 @@ def resolve_analysis_path(path: str | Path) -> Path:
         return p
     if p.is_dir():
         return p / "analysis.yaml"
-    from ..catalog import find_analysis
+    from hepreint.analysis.catalog import find_analysis
 
     found = find_analysis(str(path))
     if found is not None:

@@ -13,9 +13,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .batch import EventBatch
-from .errors import HepreintError
-from .yields import Yields
+from hepreint.engine.yields import Yields
+from hepreint.errors import HepreintError
+from hepreint.events.batch import EventBatch
 
 
 class InternalError(HepreintError):

@@ -18,7 +18,7 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from .functions import CONSTANTS, FUNCTIONS
+from hepreint.analysis.functions import CONSTANTS, FUNCTIONS
 
 #: Object attributes an expression may read: vector kinematics plus the fields hepreint's
 #: object builders attach. Anything else (``layout``, ``__class__``...) is refused.

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._version import __version__
-from .errors import HepreintError, InputError, SpecError
-from .exact import to_float
-from .executors import run_batches
-from .io import read_events
-from .processor import Processor
-from .results import Results
-from .spec.analysis import Analysis, load_analysis
-from .yields import Yields
+from hepreint._version import __version__
+from hepreint.analysis.spec import Analysis, load_analysis
+from hepreint.engine.exact import to_float
+from hepreint.engine.executors import run_batches
+from hepreint.engine.processor import Processor
+from hepreint.engine.yields import Yields
+from hepreint.errors import HepreintError, InputError, SpecError
+from hepreint.io import read_events
+from hepreint.results.document import Results
 
 
 class PartialResultsError(InputError):
@@ -203,7 +203,7 @@ def _results(a: Analysis, yields: Yields, stream: _Seen, opts: RunOptions) -> Re
 
 def merge_results(docs: Sequence[dict[str, Any]], a: Analysis) -> Yields:
     """Exact sum of the accumulators of several results files of the same analysis."""
-    from .results import yields_from_dict
+    from hepreint.results.document import yields_from_dict
 
     digests = {d["analysis"]["sha256"] for d in docs}
     if len(digests) > 1:

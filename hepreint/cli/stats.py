@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .errors import HepreintError, LikelihoodError
+from hepreint.errors import HepreintError, LikelihoodError
 
 
 @contextmanager
@@ -28,7 +28,7 @@ def _one_line_errors() -> Iterator[None]:
 
 
 def _read_results(path: str) -> tuple[Path, dict[str, Any]]:
-    from .results import load_results
+    from hepreint.results.document import load_results
 
     p = Path(path)
     p = p / "results.json" if p.is_dir() else p
@@ -36,7 +36,7 @@ def _read_results(path: str) -> tuple[Path, dict[str, Any]]:
 
 
 def _analysis_of(doc: dict[str, Any], given: str | None, results: Path) -> Any:
-    from .spec.analysis import load_analysis
+    from hepreint.analysis.spec import load_analysis
 
     if given is not None:
         return load_analysis(given)
@@ -75,7 +75,7 @@ def limits(
     plot: bool,
 ) -> None:
     """CLs and 95% CL upper limits for the yields in RESULTS (results.json or its directory)."""
-    from .stats import compute_limits, limits_table
+    from hepreint.stats import compute_limits, limits_table
 
     with _one_line_errors():
         path, doc = _read_results(results)
@@ -88,7 +88,7 @@ def limits(
         out = res.write(output or path.parent)
         click.echo(f"limits written to {out} [{res.label}]")
         if plot:
-            from .stats.plots import cls_scan, plot_cls_scan
+            from hepreint.stats.plots import cls_scan, plot_cls_scan
 
             try:
                 scan = cls_scan(doc, ana, limits=res)
@@ -120,9 +120,9 @@ def calibrate(
     dry_run: bool,
 ) -> None:
     """Calibrate ANALYSIS's counting likelihood on the SM signal yields in RESULTS."""
-    from .spec.analysis import load_analysis
-    from .stats import calibrate as run_calibration
-    from .stats import likelihood_spec
+    from hepreint.analysis.spec import load_analysis
+    from hepreint.stats import calibrate as run_calibration
+    from hepreint.stats import likelihood_spec
 
     with _one_line_errors():
         ana = load_analysis(analysis)

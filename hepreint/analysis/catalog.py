@@ -11,7 +11,7 @@ def analyses_dirs() -> list[Path]:
     packaged = resources.files("hepreint") / "_data" / "analyses"
     if packaged.is_dir():
         out.append(Path(str(packaged)))
-    checkout = Path(__file__).resolve().parent.parent / "analyses"
+    checkout = Path(__file__).resolve().parents[2] / "analyses"
     if checkout.is_dir():
         out.append(checkout)
     return out

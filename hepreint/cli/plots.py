@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .cli_stats import _one_line_errors
+from hepreint.cli.stats import _one_line_errors
 
 
 @click.command("plot-limits")
@@ -45,8 +45,8 @@ def plot_limits(
 ) -> None:
     """Expected (±1σ, ±2σ) and observed 95% CL limits against PARAM from several LIMITS files
     (the limits.json of 'hepreint limits', one per parameter point)."""
-    from .errors import HepreintError
-    from .stats.plots import plot_limit_bands, read_limit_points, read_theory
+    from hepreint.errors import HepreintError
+    from hepreint.stats.plots import plot_limit_bands, read_limit_points, read_theory
 
     with _one_line_errors():
         if mu and theory:

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from ._version import __version__
-from .errors import HepreintError
+from hepreint._version import __version__
+from hepreint.errors import HepreintError
 
 
 def _params(values: tuple[str, ...]) -> dict[str, float]:
@@ -118,8 +118,8 @@ def run(
     with_limits: bool,
 ) -> None:
     """Run ANALYSIS (a directory or a shipped name) on HepMC FILES (plain, .gz, .bz2, .zst)."""
-    from .runner import PartialResultsError, RunOptions
-    from .runner import run as run_analysis
+    from hepreint.engine.runner import PartialResultsError, RunOptions
+    from hepreint.engine.runner import run as run_analysis
 
     opts = RunOptions(
         xsec_pb=xsec,
@@ -158,7 +158,7 @@ def run(
         path = results.write(outdir)
         click.echo(f"results written to {path}")
     if with_limits:
-        from .stats import compute_limits, limits_table
+        from hepreint.stats import compute_limits, limits_table
 
         lim = compute_limits(results.to_dict(), results.analysis)
         if not quiet:
@@ -172,8 +172,8 @@ def run(
 @cli.command("list")
 def list_cmd() -> None:
     """List the preserved analyses with title, arXiv and status."""
-    from .catalog import list_analyses
-    from .spec.yamlfile import load_yaml
+    from hepreint.analysis.catalog import list_analyses
+    from hepreint.analysis.yamlfile import load_yaml
 
     for path in list_analyses():
         meta = load_yaml(path / "analysis.yaml").data.get("metadata", {})
@@ -188,7 +188,7 @@ def list_cmd() -> None:
 @click.argument("analysis")
 def inspect(analysis: str) -> None:
     """Show an analysis: objects, overlap removal, variables, cuts, regions, networks."""
-    from .spec.analysis import load_analysis
+    from hepreint.analysis.spec import load_analysis
 
     a = load_analysis(analysis)
     m = a.metadata
@@ -264,7 +264,7 @@ def generate(
     precision: int | None,
 ) -> None:
     """Generate PROCESS with Pythia 8 (needs the [generate] extra). 'list' lists processes."""
-    from . import generate as gen
+    from hepreint import generate as gen
 
     if process == "list":
         for name, desc in gen.list_processes().items():
@@ -322,7 +322,7 @@ def merge(results: tuple[str, ...], outdir: str, analysis: str | None) -> None:
     The sums of weights add bit-exactly; yields equal a single run's when the parts were
     normalised with the same cross-section (--xsec).
     """
-    from .merge import merge_files
+    from hepreint.results.merge import merge_files
 
     path = merge_files(
         [Path(r) for r in results], Path(outdir), Path(analysis) if analysis else None
@@ -334,10 +334,10 @@ def merge(results: tuple[str, ...], outdir: str, analysis: str | None) -> None:
 
 def _register() -> None:
     """Commands that live in their own modules (one concern each)."""
-    from .cli_export import export
-    from .cli_plots import plot_limits
-    from .cli_stats import calibrate, limits
-    from .cli_validate import validate
+    from hepreint.cli.export import export
+    from hepreint.cli.plots import plot_limits
+    from hepreint.cli.stats import calibrate, limits
+    from hepreint.cli.validate import validate
 
     cli.add_command(limits)
     cli.add_command(calibrate)

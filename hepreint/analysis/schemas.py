@@ -16,14 +16,14 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
-from .spec.yamlfile import LocatedYAML, format_path
+from hepreint.analysis.yamlfile import LocatedYAML, format_path
 
 
 def schemas_dir() -> Path:
     packaged = resources.files("hepreint") / "_data" / "schemas"
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "schemas"
+    return Path(__file__).resolve().parents[2] / "schemas"
 
 
 @cache

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import vector
 
-from hepreint.batch import EventBatch, make_particles
+from hepreint.events.batch import EventBatch, make_particles
 
 Row = tuple[float, ...]
 

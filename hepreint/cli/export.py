@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import click
 
-from .export import FORMATS, load_limits, load_results
-from .export import export as export_results
+from hepreint.export import FORMATS, load_limits, load_results
+from hepreint.export import export as export_results
 
 
 @click.command("export")

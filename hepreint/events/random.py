@@ -12,7 +12,7 @@ from __future__ import annotations
 import awkward as ak
 import numpy as np
 
-from .batch import EventBatch
+from hepreint.events.batch import EventBatch
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -42,11 +42,11 @@ def validate(analysis: str, files: tuple[str, ...], results_file: str | None, ou
              xsec: float | None, lumi: float | None, max_events: int | None, seed: int,
              no_plot: bool, quiet: bool) -> None:  # fmt: skip
     """Compare ANALYSIS run on HepMC FILES (or --results) with its published cut-flows."""
-    from .runner import RunOptions
-    from .runner import run as run_analysis
-    from .spec.analysis import load_analysis
-    from .validation import load_results, write_outputs
-    from .validation import validate as compare_with_references
+    from hepreint.analysis.spec import load_analysis
+    from hepreint.engine.runner import RunOptions
+    from hepreint.engine.runner import run as run_analysis
+    from hepreint.validation import load_results, write_outputs
+    from hepreint.validation import validate as compare_with_references
 
     if bool(files) == bool(results_file):
         raise click.UsageError("give either event FILES or --results results.json, not both")

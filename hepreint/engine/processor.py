@@ -12,18 +12,18 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from . import objects as obj
-from ._quiet import silence_fastjet_banner
-from .batch import EventBatch
-from .errors import SpecError
-from .spec.analysis import Analysis, ObjectDef
-from .spec.expr import Scope
-from .yields import Yields
+from hepreint import objects as obj
+from hepreint.analysis.expr import Scope
+from hepreint.analysis.spec import Analysis, ObjectDef
+from hepreint.engine.yields import Yields
+from hepreint.errors import SpecError
+from hepreint.events.batch import EventBatch
+from hepreint.objects.quiet import silence_fastjet_banner
 
 
 @dataclass(frozen=True)
 class Processor:
-    """``seed`` feeds every random draw through :func:`hepreint.random.event_uniforms`, which
+    """``seed`` feeds every random draw through :func:`hepreint.events.random.event_uniforms`, which
     ties draws to events (not batches), so results do not depend on batching or workers."""
 
     analysis: Analysis

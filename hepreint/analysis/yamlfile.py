@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import SpecError
+from hepreint.errors import SpecError
 
 PathKey = tuple[str | int, ...]
 

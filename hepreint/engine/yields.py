@@ -1,7 +1,7 @@
 """The additive accumulator: what a batch contributes, merged with ``+``.
 
 Per region and cut step, and per weight variation of the input: Σw, Σw² (exact integer sums,
-see :mod:`hepreint.exact`) and the raw event count. Merging batches, files or workers in any
+see :mod:`hepreint.engine.exact`) and the raw event count. Merging batches, files or workers in any
 order gives bit-identical results; normalisation to σ·L happens once, in :mod:`hepreint.results`.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .exact import exact_sums, to_float
+from hepreint.engine.exact import exact_sums, to_float
 
 
 @dataclass
