@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import hepreint
+
 from hepreint import PartialResultsError, RunOptions, SpecError, run
 from hepreint.engine.processor import Processor
 from hepreint.results.merge import merge_files
@@ -91,19 +93,19 @@ def test_merge_warns_on_differing_xsec(example_sample: Path, tmp_path: Path) -> 
 
 def test_python_api_mirrors_cli(example_sample: Path, tmp_path: Path) -> None:
     res = run(ROOT / "analyses" / "ttHbb", [example_sample], RunOptions(max_events=60))
-    assert res.to_yoda().startswith("BEGIN YODA_")
-    written = res.export("checkmate", tmp_path / "cm")
+    assert hepreint.to_yoda(res).startswith("BEGIN YODA_")
+    written = hepreint.export_results(res, "checkmate", tmp_path / "cm")
     assert any(p.name == "total_results.txt" for p in written)
-    lim = res.limits(per_region=False)
+    lim = hepreint.limits(res, per_region=False)
     assert lim.label == "calibrated approximation" and lim.mu_limit_exp["median"] > 0
-    assert res.validate().status == "nothing to compare"
+    assert hepreint.validate(res).status == "nothing to compare"
 
 
 def test_limits_survive_few_mc_events(example_sample: Path) -> None:
     # few raw events: the signal's MC uncertainty flattens the upper bands and pyhf returns NaN
     # for some tests; the limit finder must still give ordered, finite central limits and warn
     res = run(ROOT / "analyses" / "ttHbb", [example_sample], RunOptions(max_events=50))
-    lim = res.limits(per_region=False)
+    lim = hepreint.limits(res, per_region=False)
     bands = [lim.mu_limit_exp[k] for k in ("-2sigma", "-1sigma", "median", "+1sigma", "+2sigma")]
     assert 0 < bands[0] <= bands[1] <= bands[2] <= bands[3] <= bands[4]
     assert lim.mu_limit_obs is not None and 0 < lim.mu_limit_obs < 10

@@ -72,6 +72,9 @@ class Analysis:
     event_weights: list[Compiled]
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
     path: Path | None = None
+    #: per-event factors of weighted cuts (e.g. a truth-tagging probability): from that step on,
+    #: every region using the cut fills its yields with weight × factor
+    cut_weights: dict[str, Compiled] = field(default_factory=dict)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Compiled expressions are closures; workers recompile from the file instead."""
@@ -180,11 +183,18 @@ class _Builder:
         variables = self._variables(names | set(params))
         known = names | set(params) | set(d.get("variables") or {})
         cuts: dict[str, Compiled] = {}
+        cut_weights: dict[str, Compiled] = {}
         for cname, spec in d["cuts"].items():
-            src = spec["expr"] if isinstance(spec, dict) else spec
-            c = self.expr(("cuts", cname), src, known)
-            if c is not None:
-                cuts[cname] = c
+            if not isinstance(spec, dict):
+                spec = {"expr": spec}
+            if "expr" in spec:
+                c = self.expr(("cuts", cname), spec["expr"], known)
+                if c is not None:
+                    cuts[cname] = c
+            if "weight" in spec:
+                w = self.expr(("cuts", cname, "weight"), spec["weight"], known)
+                if w is not None:
+                    cut_weights[cname] = w
         regions = self._regions(set(d["cuts"]), set(variables))
         weights = []
         for i, w in enumerate((d.get("weights") or {}).get("event", [])):
@@ -205,6 +215,7 @@ class _Builder:
             event_weights=weights,
             raw=d,
             path=self.doc.path,
+            cut_weights=cut_weights,
         )
 
     def _objects(self, params: set[str]) -> tuple[list[ObjectDef], set[str]]:

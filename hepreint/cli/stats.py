@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from hepreint.errors import HepreintError, LikelihoodError
+from hepreint.errors import HepreintError
 
 
 @contextmanager
@@ -28,7 +28,7 @@ def _one_line_errors() -> Iterator[None]:
 
 
 def _read_results(path: str) -> tuple[Path, dict[str, Any]]:
-    from hepreint.results.document import load_results
+    from hepreint.results.load import load_results
 
     p = Path(path)
     p = p / "results.json" if p.is_dir() else p
@@ -36,19 +36,9 @@ def _read_results(path: str) -> tuple[Path, dict[str, Any]]:
 
 
 def _analysis_of(doc: dict[str, Any], given: str | None, results: Path) -> Any:
-    from hepreint.analysis.spec import load_analysis
+    from hepreint.results.locate import analysis_of
 
-    if given is not None:
-        return load_analysis(given)
-    a = doc.get("analysis") or {}
-    directory = Path(a.get("directory", ""))
-    candidates = [directory, results.parent / directory, a.get("name", "")]
-    for c in candidates:
-        if c and (Path(c) / "analysis.yaml").exists():
-            return load_analysis(c)
-    if a.get("name"):
-        return load_analysis(a["name"])  # a shipped analysis by name
-    raise LikelihoodError(f"{results}: cannot tell which analysis made it; pass --analysis DIR")
+    return analysis_of(doc, results, given)
 
 
 @click.command("limits")

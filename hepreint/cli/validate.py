@@ -9,8 +9,11 @@ there is nothing to compare, with a warning), 1 when any step is outside, 2 on e
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
+
+from hepreint.cli.options import build_options, run_options
 
 
 @click.command("validate")
@@ -32,32 +35,31 @@ import click
     show_default=True,
     help="directory for validation.txt/.json/.png (and results.json)",
 )
-@click.option("--xsec", type=float, default=None, help="cross-section in pb (overrides the file)")
-@click.option("--lumi", type=float, default=None, help="luminosity in fb^-1 (default: analysis)")
-@click.option("--max-events", type=click.IntRange(min=1), default=None)
-@click.option("--seed", type=int, default=12345, show_default=True)
+@run_options
 @click.option("--no-plot", is_flag=True, help="skip validation.png (needs matplotlib, mplhep)")
 @click.option("-q", "--quiet", is_flag=True, help="do not print the table")
 def validate(analysis: str, files: tuple[str, ...], results_file: str | None, outdir: str,
-             xsec: float | None, lumi: float | None, max_events: int | None, seed: int,
-             no_plot: bool, quiet: bool) -> None:  # fmt: skip
+             no_plot: bool, quiet: bool, **kw: Any) -> None:  # fmt: skip
     """Compare ANALYSIS run on HepMC FILES (or --results) with its published cut-flows."""
     from hepreint.analysis.spec import load_analysis
-    from hepreint.engine.runner import RunOptions
-    from hepreint.engine.runner import run as run_analysis
+    from hepreint.results.run import run as run_analysis
     from hepreint.validation import load_results, write_outputs
     from hepreint.validation import validate as compare_with_references
 
     if bool(files) == bool(results_file):
         raise click.UsageError("give either event FILES or --results results.json, not both")
-    if results_file and (xsec is not None or lumi is not None or max_events is not None):
-        raise click.UsageError("--xsec, --lumi and --max-events apply to a run, not to --results")
+    opts, params = build_options(kw, quiet=quiet)
+    if results_file and (opts.xsec_pb is not None or opts.lumi_fb is not None
+                         or opts.max_events is not None or params):  # fmt: skip
+        raise click.UsageError(
+            "--xsec, --lumi, --max-events and --param apply to a run, not to --results"
+        )
     ana = load_analysis(analysis)
+    if params:
+        ana = ana.with_parameters(params)
     if results_file:
         results, results_path = load_results(results_file), results_file
     else:
-        opts = RunOptions(xsec_pb=xsec, lumi_fb=lumi, max_events=max_events, seed=seed,
-                          command="hepreint " + " ".join(sys.argv[1:]))  # fmt: skip
         res = run_analysis(ana, list(files), opts)
         for w in res.warnings:
             click.echo(f"hepreint: warning: {w}", err=True)

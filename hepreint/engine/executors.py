@@ -1,20 +1,27 @@
-"""Where ``process(batch)`` runs: in this process, in local worker processes, or on Dask.
+"""Where the stages run: in this process, in local worker processes, or on Dask.
 
-Executors only schedule; they never change a number, because batches carry their own seed index
-and yields add exactly. Reading stays in the calling process (it is the sequential part); at most
-``2 × workers`` batches are in flight, which bounds memory whatever the file size.
+Serial runs read and process in this process. Parallel runs never ship events: the client only
+plans *shares* of the input (:func:`hepreint.io.shares.plan_shares`: whole files, or byte ranges
+of one big file cut at event boundaries) and each worker reads its own share, with its analyses
+loaded and compiled once for the whole run (:func:`_processor`). Executors only schedule; they
+never change a number: draws belong to events and yields add exactly.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import os
+import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from hepreint.analysis.spec import load_analysis
+from hepreint.engine.interrupt import Interrupted, ignore_interrupts
+from hepreint.engine.options import RunOptions
+from hepreint.engine.processor import Processor
 from hepreint.engine.yields import Yields
-from hepreint.errors import HepreintError
+from hepreint.errors import HepreintError, InputError, SpecError
 from hepreint.events.batch import EventBatch
 
 
@@ -22,93 +29,264 @@ class InternalError(HepreintError):
     """An unexpected exception while processing: a bug of hepreint, reported with context."""
 
 
-def _as_hepreint(exc: BaseException) -> HepreintError:
+def as_hepreint(exc: BaseException) -> HepreintError:
     if isinstance(exc, HepreintError):
         return exc
     return InternalError(
-        f"internal error ({type(exc).__name__}: {exc}); the results of the batches before it "
+        f"internal error ({type(exc).__name__}: {exc}); the results of the events before it "
         "are kept; please report this with the command and input file"
     )
 
 
-EXECUTORS = ("serial", "processes", "dask")
+@dataclass
+class Accumulated:
+    """What was merged so far, kept when reading fails or the run is interrupted half way."""
+
+    yields: dict[str, Yields] | None = None
+    weight_names: tuple[str, ...] | None = None
+    first_source: str = ""
+    n_events: int = 0
+    reports: list[Any] = field(default_factory=list)
+    #: per file, the cross-section of its last event that states one: (offset, xsec, err)
+    xsec_by_file: dict[str, tuple[int, float, float | None]] = field(default_factory=dict)
+    failure: HepreintError | None = None
+    interrupted: Interrupted | None = None
+
+    def add(self, part: dict[str, Yields], names: tuple[str, ...], source: str) -> None:
+        if self.weight_names is None:
+            self.weight_names, self.first_source = names, source
+        elif names != self.weight_names:
+            raise InputError(
+                f"{source}: its {len(names)} event weights differ from the "
+                f"{len(self.weight_names)} of {self.first_source}; run the files "
+                "separately and add the results with 'hepreint merge'"
+            )
+        if self.yields is None:
+            self.yields = part
+        else:
+            self.yields = {k: self.yields[k] + part[k] for k in self.yields}
+        self.n_events += next(iter(part.values())).n_events if part else 0
+
+    def note_xsec(self, source: str, place: int, xsec: float | None, err: float | None) -> None:
+        if xsec is None:
+            return
+        old = self.xsec_by_file.get(source)
+        if old is None or place >= old[0]:
+            self.xsec_by_file[source] = (place, xsec, err)
+
+    def fail(self, exc: BaseException) -> None:
+        if self.failure is None:
+            self.failure = as_hepreint(exc)
+
+
+@dataclass(frozen=True)
+class ProcessorSpec:
+    """How a worker rebuilds the processor: small to send, loaded once per worker process."""
+
+    analyses: tuple[tuple[str, tuple[tuple[str, float], ...], str], ...]
+    seed: int
+
+    @classmethod
+    def of(cls, p: Processor) -> ProcessorSpec:
+        return cls(
+            tuple(
+                (str(a.path), tuple(sorted(a.parameters.items())), a.digest()) for a in p.analyses
+            ),
+            p.seed,
+        )
+
+
+_LOADED: dict[ProcessorSpec, Processor] = {}
+#: how many times this process compiled a processor (tests check workers load once)
+LOADS = {"count": 0}
+
+
+def _processor(spec: ProcessorSpec) -> Processor:
+    if spec not in _LOADED:
+        analyses = []
+        for path, params, digest in spec.analyses:
+            a = load_analysis(path).with_parameters(dict(params))
+            if a.digest() != digest:
+                raise SpecError(f"{path}: changed while the run was going on; rerun")
+            analyses.append(a)
+        _LOADED[spec] = Processor(analyses, spec.seed)
+        LOADS["count"] += 1
+    return _LOADED[spec]
+
+
+def consume(
+    processor: Processor,
+    batches: Iterable[EventBatch],
+    acc: Accumulated,
+    on_batch: Callable[[int], None] | None = None,
+) -> None:
+    """Process ``batches`` into ``acc``; a failure stops the loop, keeping what was merged."""
+    try:
+        for b in batches:
+            acc.add(processor.process(b), b.weight_names, b.source)
+            acc.note_xsec(b.source, int(b.places[-1]) if len(b) else -1, b.xsec_pb, b.xsec_err_pb)
+            if on_batch is not None:
+                on_batch(len(b))
+    except Interrupted:
+        raise
+    except Exception as exc:  # noqa: BLE001 - kept as the run's failure, with what was merged
+        acc.fail(exc)
+    finally:
+        acc.reports += list(getattr(batches, "reports", []))
 
 
 @dataclass
-class Accumulated:
-    """What was merged so far, kept even when reading fails half way."""
-
-    yields: Yields | None = None
-    n_batches: int = 0
-    failure: BaseException | None = None
-    seconds_by_stage: dict[str, float] = field(default_factory=dict)
-
-    def add(self, y: Yields) -> None:
-        self.yields = y if self.yields is None else self.yields + y
-        self.n_batches += 1
+class ShareOutput:
+    acc: Accumulated
+    pid: int
+    loads: int
+    seconds: float
 
 
-def run_batches(
-    process: Callable[[EventBatch], Yields],
-    batches: Iterable[EventBatch],
-    *,
-    executor: str = "serial",
-    workers: int = 2,
-    dask_address: str | None = None,
-) -> Accumulated:
-    """Process every batch; a reading error stops the loop but keeps what was merged before it."""
+def run_share(spec: ProcessorSpec, share: Any, opts: RunOptions, queue: Any = None) -> ShareOutput:
+    """A worker's task: read one share of the input and process it (runs in the worker)."""
+    from hepreint.io.shares import read_share
+
+    t0 = time.perf_counter()
     acc = Accumulated()
-    if executor == "serial":
-        try:
-            for b in batches:
-                acc.add(process(b))
-        except Exception as exc:  # noqa: BLE001 - kept as the run's failure, with what was merged
-            acc.failure = _as_hepreint(exc)
-        return acc
-    if executor == "processes":
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            _pipeline(lambda b: pool.submit(process, b), batches, workers, acc)
-        return acc
-    if executor == "dask":
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError:
-            raise HepreintError(
-                "the dask executor needs dask.distributed: pip install 'hepreint[dask]'"
-            ) from None
-        if dask_address:
-            client = Client(dask_address)
-            cluster = None
-        else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
-            client = Client(cluster)
-        try:
-            _pipeline(lambda b: client.submit(process, b, pure=False), batches, workers, acc)
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-        return acc
-    raise HepreintError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
-
-
-def _pipeline(
-    submit: Callable[[EventBatch], Any],
-    batches: Iterable[EventBatch],
-    workers: int,
-    acc: Accumulated,
-) -> None:
-    inflight: deque[Future[Yields]] = deque()
     try:
-        for b in batches:
-            inflight.append(submit(b))
-            while len(inflight) >= 2 * workers:
-                acc.add(inflight.popleft().result())
-    except Exception as exc:  # noqa: BLE001 - kept as the run's failure, with what was merged
-        acc.failure = _as_hepreint(exc)
-    while inflight:  # what was submitted before a failure still counts
+        processor = _processor(spec)
+        stream = read_share(
+            share,
+            batch_size=opts.batch_size,
+            skip_bad_events=opts.skip_bad_events,
+            reader=opts.reader,
+        )
+    except Exception as exc:  # noqa: BLE001 - reported by the client like any failure
+        acc.fail(exc)
+        return ShareOutput(acc, os.getpid(), LOADS["count"], time.perf_counter() - t0)
+    consume(processor, stream, acc, None if queue is None else queue.put)
+    return ShareOutput(acc, os.getpid(), LOADS["count"], time.perf_counter() - t0)
+
+
+def merge_share(acc: Accumulated, out: ShareOutput) -> None:
+    part = out.acc
+    try:
+        if part.yields is not None and part.weight_names is not None:
+            acc.add(part.yields, part.weight_names, part.first_source)
+    except InputError as exc:
+        acc.fail(exc)
+    for src, (place, x, e) in part.xsec_by_file.items():
+        acc.note_xsec(src, place, x, e)
+    acc.reports += part.reports
+    if part.failure is not None:
+        acc.fail(part.failure)
+
+
+def run_parallel(
+    processor: Processor,
+    files: list[str],
+    opts: RunOptions,
+    acc: Accumulated,
+    on_events: Callable[[int], None],
+) -> None:
+    """Shares of the input on worker processes or Dask; the client only plans and adds up."""
+    from hepreint.io.shares import plan_shares
+
+    shares = plan_shares(files, opts.workers, skip=opts.skip, max_events=opts.max_events)
+    spec = ProcessorSpec.of(processor)
+    if opts.executor == "processes":
+        _on_pool(spec, shares, opts, acc, on_events)
+    else:
+        _on_dask(spec, shares, opts, acc, on_events)
+
+
+def _on_pool(
+    spec: ProcessorSpec, shares: list[Any], opts: RunOptions, acc: Accumulated,
+    on_events: Callable[[int], None],
+) -> None:  # fmt: skip
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn" if os.name != "posix" else "forkserver")
+    manager = ctx.Manager()
+    queue = manager.Queue()
+    pool = ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx,
+                               initializer=ignore_interrupts)  # fmt: skip
+    try:
+        pending: set[Future[ShareOutput]] = {
+            pool.submit(run_share, spec, s, opts, queue) for s in shares
+        }
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            _drain(queue, on_events)
+            for f in done:
+                try:
+                    merge_share(acc, f.result())
+                except Exception as exc:  # noqa: BLE001 - a worker died: keep the rest
+                    acc.fail(exc)
+        _drain(queue, on_events)
+        pool.shutdown(wait=True)
+    except BaseException:
+        _kill(pool)
+        raise
+    finally:
+        manager.shutdown()
+
+
+def _drain(queue: Any, on_events: Callable[[int], None]) -> None:
+    import queue as q
+
+    while True:
         try:
-            acc.add(inflight.popleft().result())
-        except Exception as exc:  # noqa: BLE001
-            if acc.failure is None:
-                acc.failure = _as_hepreint(exc)
+            on_events(queue.get_nowait())
+        except (q.Empty, EOFError, OSError):
+            return
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now (an interrupt): no orphan keeps running after the client exits."""
+    procs = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=5)
+
+
+def _on_dask(
+    spec: ProcessorSpec, shares: list[Any], opts: RunOptions, acc: Accumulated,
+    on_events: Callable[[int], None],
+) -> None:  # fmt: skip
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise HepreintError(
+            "the dask executor needs dask.distributed: pip install 'hepreint[dask]'"
+        ) from None
+    cluster = None
+    if opts.scheduler:
+        try:
+            client = Client(opts.scheduler, timeout=30)
+        except (OSError, TimeoutError) as exc:
+            raise HepreintError(
+                f"--scheduler {opts.scheduler}: cannot connect ({exc}); is the dask scheduler "
+                "running there? (dask scheduler / dask worker, or drop --scheduler)"
+            ) from None
+    else:
+        cluster = LocalCluster(n_workers=opts.workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)  # fmt: skip
+        client = Client(cluster)
+    try:
+        futures = [client.submit(run_share, spec, s, opts, pure=False) for s in shares]
+        try:
+            for f in as_completed(futures):
+                try:
+                    out = f.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died: keep the rest
+                    acc.fail(exc)
+                    continue
+                merge_share(acc, out)
+                on_events(out.acc.n_events)
+        except BaseException:
+            client.cancel(futures)
+            raise
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -80,12 +80,17 @@ class Yields:
         weights: np.ndarray,
         weight_names: tuple[str, ...],
         generator_weights: np.ndarray | None = None,
+        factors: dict[str, list[np.ndarray | None]] | None = None,
     ) -> Yields:
         """One batch's contribution; ``masks[region]`` is ``(n_steps, n_events)`` cumulative.
 
-        ``weights`` fill the regions; ``generator_weights`` (the file's own, before any
-        analysis factor such as an efficiency) give Σw(all events), the normalisation
-        denominator, so that analysis factors change the yields instead of cancelling out.
+        ``weights`` ``(n_events, n_weights)`` fill the regions; ``generator_weights`` (the file's
+        own, before any analysis factor such as an efficiency) give Σw(all events), the
+        normalisation denominator, so that analysis factors change the yields instead of
+        cancelling out. ``factors[region][step]`` (``(n_events,)`` or ``None`` for 1) multiply
+        the weights of that region at that step only, for every weight variation: a region's
+        own weight, e.g. a truth-tagging probability that differs between a ≥3-tag and a ≥4-tag
+        region filled by the same events. Steps that share one factor array are summed together.
         """
         gen = weights if generator_weights is None else generator_weights
         out = cls.zeros(layout, weight_names)
@@ -95,12 +100,14 @@ class Yields:
         out.sumw2_all = exact_sums(gen * gen, all_mask)[0]
         for name, steps in layout.items():
             m = masks[name]
-            out.regions[name] = RegionYields(
-                steps,
-                exact_sums(weights, m),
-                exact_sums(weights * weights, m),
-                [int(c) for c in m.sum(axis=1)],
-            )
+            per_step = (factors or {}).get(name) or [None] * len(steps)
+            sumw: list[list[int]] = []
+            sumw2: list[list[int]] = []
+            for lo, hi, f in _runs(per_step):
+                w = weights if f is None else weights * np.asarray(f, np.float64)[:, None]
+                sumw += exact_sums(w, m[lo:hi])
+                sumw2 += exact_sums(w * w, m[lo:hi])
+            out.regions[name] = RegionYields(steps, sumw, sumw2, [int(c) for c in m.sum(axis=1)])
         return out
 
     def __add__(self, other: Yields) -> Yields:
@@ -118,3 +125,14 @@ class Yields:
             [a + b for a, b in zip(self.sumw_all, other.sumw_all, strict=True)],
             [a + b for a, b in zip(self.sumw2_all, other.sumw2_all, strict=True)],
         )
+
+
+def _runs(per_step: list[np.ndarray | None]) -> list[tuple[int, int, np.ndarray | None]]:
+    """Consecutive steps with the same factor (the same array object): (first, end, factor)."""
+    out: list[tuple[int, int, np.ndarray | None]] = []
+    for i, f in enumerate(per_step):
+        if out and out[-1][2] is f:
+            out[-1] = (out[-1][0], i + 1, f)
+        else:
+            out.append((i, i + 1, f))
+    return out

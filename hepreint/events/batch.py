@@ -1,8 +1,9 @@
 """The unit of work that travels from readers to the analysis: a few thousand events, columnar.
 
 A batch is immutable and self-describing so that a processor applied to it needs nothing else
-(coffea's model): the random seed for a batch is derived from ``(seed, batch.index)`` and never
-from the batch size, which keeps results independent of batching and of the number of workers.
+(coffea's model). Each event carries where it came from (``file_id``, its byte ``offsets`` in the
+decompressed file, its event number), which is what random draws are keyed on
+(:mod:`hepreint.events.random`): never the batch, so batching and workers change no number.
 """
 
 from __future__ import annotations
@@ -38,10 +39,17 @@ class EventBatch:
     weight_names: tuple[str, ...]
     event_numbers: np.ndarray
     source: str = ""
-    #: position of this batch in the run (files concatenated); seeds derive from it
+    #: position of this batch in its stream (for messages only: no number depends on it)
     index: int = 0
-    #: index of the first event of this batch within ``source`` (0-based, after ``--skip``)
+    #: index of the first event of this batch within ``source`` (0-based), -1 if unknown (a
+    #: worker reading a byte range of a file does not count the events before its range)
     first_event: int = 0
+    #: 63-bit identity of the file's content (:func:`hepreint.io.detect.file_identity`): two
+    #: files whose events are numbered alike still get different random draws
+    file_id: int = 0
+    #: decompressed byte offset of each event's first line in ``source`` (int64); ``None`` for
+    #: batches made in memory, whose events are then placed by ``first_event + i``
+    offsets: np.ndarray | None = None
     xsec_pb: float | None = None
     xsec_err_pb: float | None = None
     meta: dict[str, Any] = field(default_factory=dict)
@@ -54,6 +62,8 @@ class EventBatch:
             raise ValueError("weights columns and weight_names differ in length")
         if len(self.event_numbers) != n:
             raise ValueError("event_numbers length differs from the number of events")
+        if self.offsets is not None and len(self.offsets) != n:
+            raise ValueError("offsets length differs from the number of events")
 
     def __len__(self) -> int:
         return len(self.particles)
@@ -61,6 +71,13 @@ class EventBatch:
     @property
     def nominal_weight(self) -> np.ndarray:
         return np.asarray(self.weights[:, 0])
+
+    @property
+    def places(self) -> np.ndarray:
+        """Where each event sits in its file: byte offsets, or positions for in-memory batches."""
+        if self.offsets is not None:
+            return np.asarray(self.offsets, dtype=np.int64)
+        return np.arange(self.first_event, self.first_event + len(self), dtype=np.int64)
 
 
 def make_particles(

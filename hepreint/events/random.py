@@ -1,13 +1,17 @@
-"""Random numbers that belong to events, not to batches or workers.
+"""Random numbers that belong to events, not to batches, workers or analyses.
 
 A generator seeded per batch would give different draws to the same event when the batch size
 or the number of workers changes. Instead every draw is a counter-based hash (SplitMix64, a
-bijective 64-bit mixer) of (run seed, stream, event position in its file, event number, draw
-index within the event): vectorised in numpy, reproducible whatever the batching, and
-independent between streams (e.g. one stream per detector function).
+bijective 64-bit mixer) of (run seed, stage, file identity, the event's place in its file, its
+event number, draw index within the event): vectorised in numpy, reproducible whatever the
+batching or the share of the file a worker reads, and independent between stages (one stream per
+detector function, named by the stage that draws). Two files whose events are numbered alike get
+different draws because their identities differ.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import awkward as ak
 import numpy as np
@@ -35,18 +39,37 @@ def _key(*parts: np.ndarray | int) -> np.ndarray:
     return h
 
 
-def event_uniforms(seed: int, stream: int, batch: EventBatch, counts: np.ndarray) -> ak.Array:
+def stream_id(stage: str | int) -> int:
+    """A stable 64-bit number for a stage name (the same in every process and Python version)."""
+    if isinstance(stage, int):
+        return stage
+    return int.from_bytes(hashlib.sha256(stage.encode()).digest()[:8], "little")
+
+
+def event_keys(seed: int, stage: str | int, batch: EventBatch) -> np.ndarray:
+    """One 64-bit key per event of ``batch`` for ``stage`` (uint64)."""
+    return _key(
+        seed & 0xFFFFFFFFFFFFFFFF,
+        stream_id(stage),
+        batch.file_id,
+        batch.places,
+        np.asarray(batch.event_numbers, dtype=np.int64),
+    )
+
+
+def event_uniforms(
+    seed: int, stage: str | int, batch: EventBatch, counts: np.ndarray
+) -> ak.Array:
     """Jagged uniforms in [0, 1): ``counts[i]`` draws for event ``i`` of ``batch``.
 
-    Draw ``k`` of an event depends only on (seed, stream, the event's position in its file,
-    its event number, k), so splitting the run differently never changes it.
+    Draw ``k`` of an event depends only on (seed, stage, file identity, the event's place in its
+    file, its event number, k), so splitting the run differently never changes it.
     """
     counts = np.asarray(counts, dtype=np.int64)
     n = len(batch)
     if len(counts) != n:
         raise ValueError("one count per event is needed")
-    position = np.arange(batch.first_event, batch.first_event + n, dtype=np.int64)
-    event_key = _key(seed, stream, position, np.asarray(batch.event_numbers, dtype=np.int64))
+    event_key = event_keys(seed, stage, batch)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     owner = np.repeat(np.arange(n), counts)

@@ -28,6 +28,7 @@ import pyhf
 
 from hepreint.analysis.spec import Analysis
 from hepreint.errors import HepreintError, LikelihoodError
+from hepreint.results.locate import analysis_of
 from hepreint.stats.mapping import LikelihoodSpec, likelihood_spec
 from hepreint.stats.signal import SignalYields, poi_name, signal_yields, with_signal
 from hepreint.stats.workspace import Likelihood, load_likelihood, load_patchset, read_json
@@ -199,23 +200,6 @@ def signal_patch(results_doc: dict[str, Any], analysis: Analysis) -> SignalPatch
     return SignalPatch(meta["name"], sm.label, ops, patchset, base, notes)
 
 
-def analysis_of_results(doc: dict[str, Any], results_path: str | Path | None = None) -> Analysis:
-    """The analysis a results document was made with: its recorded directory, else by name."""
-    from hepreint.analysis.spec import load_analysis
-
-    a = doc.get("analysis") or {}
-    directory = Path(str(a.get("directory", "")))
-    candidates = [directory]
-    if results_path is not None and not directory.is_absolute():
-        candidates.append(Path(results_path).parent / directory)
-    for c in candidates:
-        if str(c) not in ("", ".") and (c / "analysis.yaml").is_file():
-            return load_analysis(c)
-    if a.get("name"):
-        return load_analysis(str(a["name"]))
-    raise HepreintError("results: cannot tell which analysis made them (no analysis.directory)")
-
-
 def has_likelihood(analysis: Analysis) -> bool:
     return bool(analysis.raw.get("likelihood"))
 
@@ -234,7 +218,7 @@ def write_pyhf(
     """
     notes = notes if notes is not None else []
     try:
-        analysis = analysis_of_results(doc)
+        analysis = analysis_of(doc)
         why = None
         if not has_likelihood(analysis):
             why = f"analysis {analysis.name} has no likelihood (no 'likelihood:' in analysis.yaml)"

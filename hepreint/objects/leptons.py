@@ -22,6 +22,8 @@ dressing photons).
 
 from __future__ import annotations
 
+from typing import Any
+
 import awkward as ak
 import numpy as np
 
@@ -36,6 +38,7 @@ from hepreint.objects._columnar import (
     offsets_of,
     sort_and_cut,
 )
+from hepreint.objects.registry import BuildInputs, object_kind
 
 ELECTRON = 11
 MUON = 13
@@ -152,3 +155,14 @@ def lepton_particle_mask(
         _, used = _dress(truth, abs(int(flavour)), dress_dR, accept_tau_decays)
         mask |= flat(used)
     return jagged_values(mask, offsets)
+
+
+@object_kind("electron")
+def _electron_kind(params: dict[str, Any], inputs: BuildInputs) -> ak.Array:
+    # truth "prompt": not from hadron or τ decays, unless the analysis accepts τ decays
+    return electrons(inputs.truth, **{"accept_tau_decays": False, **params})
+
+
+@object_kind("muon")
+def _muon_kind(params: dict[str, Any], inputs: BuildInputs) -> ak.Array:
+    return muons(inputs.truth, **{"accept_tau_decays": False, **params})

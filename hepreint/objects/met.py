@@ -7,10 +7,14 @@ flag defines them (neutrinos, neutral SUSY, analysis-declared BSM codes).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import awkward as ak
 import numpy as np
 
 from hepreint.objects._columnar import event_index, flat, offsets_of
+from hepreint.objects.registry import BuildInputs, object_kind
 
 
 def met(truth: ak.Array) -> ak.Array:
@@ -28,3 +32,13 @@ def met(truth: ak.Array) -> ak.Array:
         parameters={"__record__": "Momentum2D"},
     )
     return ak.Array(record)
+
+
+def _declared_invisible(params: Mapping[str, Any]) -> list[int]:
+    return [int(p) for p in params.get("invisible_pids", [])]
+
+
+@object_kind("met", invisible=_declared_invisible)
+def _met_kind(params: dict[str, Any], inputs: BuildInputs) -> ak.Array:
+    # invisible_pids act on the truth view itself (see the engine), not on this builder
+    return met(inputs.truth)

@@ -9,6 +9,8 @@ Photons from hadron or τ decays are not prompt (ATLAS truth "prompt" classifica
 
 from __future__ import annotations
 
+from typing import Any
+
 import awkward as ak
 import numpy as np
 
@@ -22,6 +24,7 @@ from hepreint.objects._columnar import (
     sort_and_cut,
     transverse_momentum,
 )
+from hepreint.objects.registry import BuildInputs, object_kind
 
 PHOTON = 22
 
@@ -53,3 +56,8 @@ def photons(
         cols["iso"] = cone / pt
     out = jagged(cols, offsets_of(candidates), with_name="Momentum4D")
     return out[out.iso < iso_et_frac]
+
+
+@object_kind("photon")
+def _photon_kind(params: dict[str, Any], inputs: BuildInputs) -> ak.Array:
+    return photons(inputs.truth, **params)

@@ -9,6 +9,8 @@ earlier copies (QED shower).
 
 from __future__ import annotations
 
+from typing import Any
+
 import awkward as ak
 import numpy as np
 
@@ -21,6 +23,7 @@ from hepreint.objects._columnar import (
     sort_and_cut,
 )
 from hepreint.objects.ancestry import any_child, global_parent, sum_over_children
+from hepreint.objects.registry import BuildInputs, object_kind
 from hepreint.objects.truth import NEUTRINOS
 
 LIGHT_LEPTONS = (11, 13)
@@ -49,3 +52,8 @@ def taus(truth: ak.Array, *, pt_min: float = 0.0, abs_eta_max: float = float("in
     cols["charge"] = flat(truth, "charge", np.float64)[select]
     cols["pid"] = flat(truth, "pid", np.int64)[select]
     return sort_and_cut(jagged(cols, new_off, with_name="Momentum4D"), pt_min, abs_eta_max)
+
+
+@object_kind("tau")
+def _tau_kind(params: dict[str, Any], inputs: BuildInputs) -> ak.Array:
+    return taus(inputs.truth, **params)

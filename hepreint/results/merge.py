@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hepreint.analysis.spec import load_analysis
 from hepreint.errors import HepreintError
-from hepreint.results.document import Results, load_results, yields_from_dict
+from hepreint.results.document import Results
+from hepreint.results.load import load_results, yields_from_dict
+from hepreint.results.locate import analysis_of
 
 
 def merge_files(paths: list[Path], outdir: Path, analysis: Path | None = None) -> Path:
@@ -33,16 +34,7 @@ def merge_files(paths: list[Path], outdir: Path, analysis: Path | None = None) -
         )
     if len({json.dumps(d["analysis"]["parameters"], sort_keys=True) for d in docs}) > 1:
         raise HepreintError("results were made with different analysis parameters; merge per point")
-    where = analysis if analysis is not None else Path(docs[0]["analysis"]["directory"])
-    if not where.exists():
-        raise HepreintError(
-            f"{where}: the analysis directory recorded in {paths[0]} is gone; pass --analysis DIR"
-        )
-    a = load_analysis(where).with_parameters(docs[0]["analysis"]["parameters"])
-    if a.digest() != docs[0]["analysis"]["sha256"]:
-        raise HepreintError(
-            f"{a.directory}: the analysis changed since these results were made; rerun them"
-        )
+    a = analysis_of(docs[0], paths[0], analysis, same_version=True)
     yields = yields_from_dict(docs[0])
     for d in docs[1:]:
         yields = yields + yields_from_dict(d)

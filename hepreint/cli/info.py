@@ -1,0 +1,67 @@
+"""``hepreint list`` and ``hepreint inspect``: what is preserved, and how an analysis reads."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("list")
+def list_cmd() -> None:
+    """List the preserved analyses with title, arXiv and status."""
+    from hepreint.analysis.catalog import list_analyses
+    from hepreint.analysis.yamlfile import load_yaml
+
+    for path in list_analyses():
+        meta = load_yaml(path / "analysis.yaml").data.get("metadata", {})
+        click.echo(
+            f"{path.name:<12} arXiv:{meta.get('arxiv', '?'):<12} "
+            f"{meta.get('status', '?'):<13} {meta.get('title', '')}"
+        )
+        click.echo(f"{'':<12} {path}")
+
+
+@click.command()
+@click.argument("analysis")
+def inspect(analysis: str) -> None:
+    """Show an analysis: objects, overlap removal, variables, cuts, regions, networks."""
+    from hepreint.analysis.spec import load_analysis
+
+    a = load_analysis(analysis)
+    m = a.metadata
+    click.echo(f"{m['name']}: {m['title']}")
+    click.echo(
+        f"  {m['experiment']}, arXiv:{m['arxiv']}, sqrt(s) = {m['sqrt_s_TeV']} TeV, "
+        f"L = {m['luminosity_fb']} fb^-1, status: {m['status']}"
+    )
+    click.echo(f"  sha256 {a.digest()}")
+    if a.parameters:
+        click.echo("parameters: " + ", ".join(f"{k}={v:g}" for k, v in a.parameters.items()))
+    click.echo("objects:")
+    for name, spec in a.raw["objects"].items():
+        desc = ", ".join(f"{k}={v}" for k, v in spec.items() if k != "source")
+        click.echo(f"  {name:<14} {desc}")
+    if a.overlap_removal:
+        click.echo("overlap removal:")
+        for r in a.overlap_removal:
+            click.echo(f"  remove {r.remove} within dR < {r.dR:g} of {r.near}")
+    click.echo("variables:")
+    for name, c in a.variables.items():
+        click.echo(f"  {name:<14} = {c.source}")
+    click.echo("cuts:")
+    for name in a.raw["cuts"]:
+        text = a.cuts[name].source if name in a.cuts else "(every event)"
+        if name in a.cut_weights:
+            text += f"   weight: {a.cut_weights[name].source}"
+        click.echo(f"  {name:<18} {text}")
+    click.echo("regions:")
+    for region in a.regions:
+        steps = " -> ".join(s.label for s in region.steps[1:])
+        click.echo(f"  {region.name:<26} {steps}")
+    nets = a.raw.get("networks") or {}
+    click.echo("networks: " + (", ".join(nets) if nets else "none"))
+    refs = (
+        sorted((a.directory / "reference").glob("*"))
+        if (a.directory / "reference").is_dir()
+        else []
+    )
+    click.echo("references: " + (", ".join(p.name for p in refs) if refs else "none"))

@@ -1,0 +1,102 @@
+"""``hepreint run``: one or several analyses over event files in one pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hepreint.cli.options import build_options, run_options
+
+
+def split_targets(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Leading arguments that name analyses (a directory with analysis.yaml, an analysis.yaml,
+    or a shipped analysis' name that is not a file here), then the event files."""
+    from hepreint.analysis.catalog import find_analysis
+
+    analyses: list[str] = []
+    for i, arg in enumerate(args):
+        p = Path(arg)
+        is_analysis = (
+            (p.is_dir() and (p / "analysis.yaml").is_file())
+            or (p.name == "analysis.yaml" and p.is_file())
+            or (not p.exists() and find_analysis(arg) is not None)
+        )
+        if not is_analysis and i > 0:
+            return analyses, list(args[i:])
+        analyses.append(arg)  # the first one always (its loading names what is wrong)
+    return analyses, []
+
+
+@click.command()
+@click.argument("targets", nargs=-1, required=True, metavar="ANALYSIS... FILES...")
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="directory for results.json (several analyses: DIR/<analysis>/results.json)",
+)
+@run_options
+@click.option("-q", "--quiet", is_flag=True, help="no cut-flow table and no progress bar")
+@click.option(
+    "--limits",
+    "with_limits",
+    is_flag=True,
+    help="also compute CLs and upper limits with the analysis' likelihood (limits.json)",
+)
+def run(targets: tuple[str, ...], outdir: str | None, quiet: bool, with_limits: bool,
+        **kw: Any) -> None:  # fmt: skip
+    """Run ANALYSIS (a directory or a shipped name; several in one pass) on HepMC FILES
+    (plain, .gz, .bz2, .zst). Each event is read once for all analyses."""
+    from hepreint.results.run import PartialResultsError, run_many
+
+    analyses, files = split_targets(targets)
+    if not files:
+        raise click.UsageError("give the analysis (or analyses) and then one or more event files")
+    opts, params = build_options(kw, quiet=quiet)
+    several = len(analyses) > 1
+    try:
+        all_results = run_many(analyses, files, opts, params=params)
+    except PartialResultsError as exc:
+        if exc.results.yields.n_events == 0:  # nothing was computed: only the error matters
+            raise
+        for name, res in exc.all_results.items():
+            _show(res, quiet)
+            if outdir:
+                path = res.write(_target(outdir, name, several))
+                click.echo(
+                    f"partial results of {res.yields.n_events} events written to {path}", err=True
+                )
+        raise
+    for name, res in all_results.items():
+        _show(res, quiet)
+        if outdir:
+            click.echo(f"results written to {res.write(_target(outdir, name, several))}")
+        if with_limits:
+            _limits(res, _target(outdir, name, several) if outdir else None, quiet)
+
+
+def _target(outdir: str, name: str, several: bool) -> Path:
+    return Path(outdir) / name if several else Path(outdir)
+
+
+def _show(res: Any, quiet: bool) -> None:
+    if not quiet:
+        click.echo(res.cutflow_table())
+    for w in res.warnings:
+        click.echo(f"hepreint: warning: {w}", err=True)
+
+
+def _limits(res: Any, outdir: Path | None, quiet: bool) -> None:
+    from hepreint.stats import compute_limits, limits_table
+
+    lim = compute_limits(res.to_dict(), res.analysis)
+    if not quiet:
+        click.echo(limits_table(lim))
+    for w in lim.warnings:
+        click.echo(f"hepreint: warning: {w}", err=True)
+    if outdir:
+        click.echo(f"limits written to {lim.write(outdir)} [{lim.label}]")

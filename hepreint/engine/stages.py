@@ -1,0 +1,169 @@
+"""The stages of a run, in their fixed order, each with one contract: ``stage(ctx, plan, state)``.
+
+read → objects → detector → overlap removal → variables → selection → yields. Reading happens
+before (:mod:`hepreint.io`: a batch is the stages' input); each later stage reads the context
+(batch, seed, shared cache) and the analysis' plan and fills in the analysis' state. Stages are
+pure in the batch: the same batch, seed and analysis give the same state, which is what lets any
+executor run them anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import awkward as ak
+import numpy as np
+
+from hepreint.analysis.expr import Compiled, Scope
+from hepreint.engine.context import AnalysisState, Context, Inputs
+from hepreint.engine.plan import AnalysisPlan
+from hepreint.errors import SpecError
+from hepreint.objects import count_inside, kind, overlap_remove
+
+Stage = Callable[[Context, AnalysisPlan, AnalysisState], None]
+
+
+def objects(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
+    """Base collections from the batch by their registered kinds (shared by definition)."""
+    inputs = Inputs(ctx, plan.invisible, plan.lepton_key)
+    for o, key in plan.base:
+
+        def make(o: Any = o) -> ak.Array:
+            p = {k: v for k, v in o.params.items() if k != "count_inside"}
+            coll = kind(o.kind).build(p, inputs)
+            return coll if o.where is None else _select(coll, o.where, state.parameters)
+
+        state.collections[o.name] = ctx.shared(key, make)
+
+
+def detector(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
+    """Detector response folded into the collections. No detector card exists yet, so the
+    collections stay truth-level and results say so (``provenance.detector``)."""
+
+
+def overlap(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
+    """Overlap removal in the listed order, objects counted inside large-R jets, then the
+    derived collections (selections and unions) of the final objects."""
+    cols = state.collections
+    for rule, key in plan.overlap:
+        a, b = cols[rule.remove], cols[rule.near]
+        cols[rule.remove] = ctx.shared(
+            key, lambda a=a, b=b, r=rule: overlap_remove(a, b, dR=r.dR, use_rapidity=r.use_rapidity)
+        )
+    for ins, key in plan.inside:
+
+        def with_count(ins: Any = ins) -> ak.Array:
+            inner = cols[ins.collection]
+            if ins.where is not None:
+                inner = _select(inner, ins.where, state.parameters)
+            counts = count_inside(cols[ins.name], inner, dR=ins.dR)
+            return ak.with_field(cols[ins.name], counts, ins.field)
+
+        cols[ins.name] = ctx.shared(key, with_count)
+    for o, key in plan.derived:
+        if o.kind == "select":
+            assert o.where is not None
+            parent = cols[o.sources[0]]
+            cols[o.name] = ctx.shared(
+                key, lambda p=parent, w=o.where: _select(p, w, state.parameters)
+            )
+        else:
+            parts = [cols[s] for s in o.sources]
+            cols[o.name] = ctx.shared(key, lambda parts=parts: _merge(parts))
+
+
+def variables(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
+    """Parameters, collections and the analysis' variables (in dependency order), by name."""
+    values: dict[str, Any] = dict(state.parameters)
+    values.update(state.collections)
+    for name, expr in plan.analysis.variables.items():
+        values[name] = expr(Scope(values))
+    state.values = values
+
+
+def selection(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
+    """Event weights, cut masks, and per region the cumulative masks and weight factors."""
+    a, batch, n = plan.analysis, ctx.batch, len(ctx.batch)
+    scope = Scope(state.values)
+    w = np.asarray(batch.weights, dtype=np.float64)
+    for expr in a.event_weights:
+        w = w * _factor(expr, scope, ctx, "event weight")[:, None]
+    state.weights = w
+    cut_masks = {
+        name: _per_event(c(scope), n, c.describe(), fill=False).astype(bool)
+        for name, c in a.cuts.items()
+    }
+    cut_factors = {n: _factor(c, scope, ctx, "cut weight") for n, c in a.cut_weights.items()}
+    for region in a.regions:
+        rows, factors = [], []
+        current = np.ones(n, dtype=bool)
+        factor: np.ndarray | None = None
+        for step in region.steps:
+            if step.cut is not None:
+                if step.cut in cut_masks:
+                    current = current & cut_masks[step.cut]
+                if step.cut in cut_factors:
+                    f = cut_factors[step.cut]
+                    factor = f if factor is None else factor * f
+            elif step.bin is not None:
+                var, lo, hi = step.bin
+                x = _per_event(state.values[var], n, a.variables[var].describe(), fill=np.nan)
+                current = current & (x >= lo) & (x < hi)
+            rows.append(current)
+            factors.append(factor)
+        state.masks[region.name] = np.stack(rows)
+        if any(f is not None for f in factors):
+            state.factors[region.name] = factors
+
+
+#: the stages after reading, in order (read is the input of the first)
+STAGES: tuple[tuple[str, Stage], ...] = (
+    ("objects", objects),
+    ("detector", detector),
+    ("overlap", overlap),
+    ("variables", variables),
+    ("selection", selection),
+)
+
+
+def _factor(expr: Compiled, scope: Scope, ctx: Context, what: str) -> np.ndarray:
+    """A finite per-event weight factor, or a SpecError naming the expression and the event."""
+    x = _per_event(expr(scope), len(ctx.batch), expr.describe(), fill=0.0).astype(np.float64)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise SpecError(
+            f"{expr.describe()}: {what} is {x[i]} in event "
+            f"{int(ctx.batch.event_numbers[i])} of {ctx.batch.source}; guard the expression "
+            "(e.g. where(count(jets) > 4, ..., 1))"
+        )
+    return x
+
+
+def _per_event(x: Any, n: int, what: str, *, fill: Any) -> np.ndarray:
+    """A per-event numpy column from an expression value; jagged values are a spec error."""
+    if isinstance(x, bool | int | float | np.generic):
+        return np.full(n, x)
+    if isinstance(x, np.ndarray):
+        return x
+    arr = ak.Array(x)
+    if arr.ndim != 1 or arr.fields:
+        raise SpecError(
+            f"{what} gives a list or an object per event, not one number; "
+            "reduce it with count(), sum(), maxof(), any() or index it ([0]) and take .pt etc."
+        )
+    return np.asarray(ak.to_numpy(ak.fill_none(arr, fill)))
+
+
+def _select(coll: ak.Array, where: Compiled, parameters: dict[str, float]) -> ak.Array:
+    """Objects passing a ``where`` clause; an undecidable (None) clause drops the object."""
+    mask = where(Scope(parameters, obj=coll))
+    if isinstance(mask, bool | np.bool_):
+        return coll if mask else coll[:, :0]
+    return coll[ak.fill_none(mask, False)]
+
+
+def _merge(parts: list[ak.Array]) -> ak.Array:
+    merged = ak.concatenate(parts, axis=1)
+    return merged[ak.argsort(merged.pt, axis=1, ascending=False)]

@@ -1,0 +1,103 @@
+"""The public entry point: analyses and files in, one normalised :class:`Results` per analysis.
+
+If reading fails part-way or the run is interrupted, everything merged before is kept: the error
+carries the results marked ``partial`` so the CLI can still write them (nothing computed is lost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from hepreint.analysis.spec import Analysis, load_analysis
+from hepreint.engine.options import RunOptions
+from hepreint.engine.processor import Processor
+from hepreint.engine.runner import execute
+from hepreint.errors import InputError, SpecError
+from hepreint.results.build import build_results
+from hepreint.results.document import Results
+
+
+class PartialResultsError(InputError):
+    """Reading failed or the run was interrupted part-way; ``results`` (the first analysis) and
+    ``all_results`` (every analysis, by name) hold what the events before it gave."""
+
+    def __init__(self, message: str, all_results: dict[str, Results], exit_code: int = 2) -> None:
+        first = next(iter(all_results.values()))
+        super().__init__(message, events_read=first.yields.n_events)
+        self.all_results = all_results
+        self.results = first
+        self.exit_code = exit_code
+
+
+AnalysisLike = Analysis | str | Path
+
+
+def load_with_parameters(
+    analyses: Sequence[AnalysisLike], params: dict[str, float] | None
+) -> list[Analysis]:
+    """Load the analyses; each ``--param`` goes to every analysis that declares it, and a
+    parameter no analysis declares is an error (a typo must not pass silently)."""
+    loaded = [a if isinstance(a, Analysis) else load_analysis(a) for a in analyses]
+    params = params or {}
+    used: set[str] = set()
+    out = []
+    for a in loaded:
+        mine = {k: v for k, v in params.items() if k in a.parameters}
+        used |= set(mine)
+        if len(loaded) == 1:
+            mine = dict(params)  # one analysis: with_parameters names the unknown ones
+        out.append(a.with_parameters(mine) if mine else a)
+    unknown = sorted(set(params) - used)
+    if unknown and len(loaded) > 1:
+        raise SpecError(
+            f"parameter(s) {', '.join(unknown)} declared by none of the analyses "
+            f"{', '.join(a.name for a in loaded)}"
+        )
+    return out
+
+
+def run_many(
+    analyses: Sequence[AnalysisLike],
+    files: Sequence[str | Path],
+    options: RunOptions | None = None,
+    *,
+    params: dict[str, float] | None = None,
+) -> dict[str, Results]:
+    """Every analysis over ``files`` in one pass: each event is read once, each collection
+    definition built once; each analysis gets the results it would get alone."""
+    opts = options or RunOptions()
+    opts.check()
+    loaded = load_with_parameters(analyses, params)
+    processor = Processor(loaded, seed=opts.seed)
+    acc = execute(processor, files, opts)
+    names = [a.name for a in loaded]
+    results = {a.name: build_results(a, acc, opts, names) for a in loaded}
+    if isinstance(acc.failure, SpecError):
+        raise acc.failure  # the analysis is wrong, not the input: nothing partial to keep
+    if acc.interrupted is not None:
+        raise PartialResultsError(
+            f"interrupted by {acc.interrupted.name} after {acc.n_events} events; "
+            "the results of those events are kept, marked partial",
+            results,
+            exit_code=acc.interrupted.exit_code,
+        )
+    if acc.failure is not None:
+        raise PartialResultsError(str(acc.failure), results)
+    if acc.n_events == 0:
+        raise InputError(
+            f"{', '.join(map(str, files))}: no events were read"
+            + (f" (--skip {opts.skip} skipped them all?)" if opts.skip else "")
+        )
+    return results
+
+
+def run(
+    analysis: AnalysisLike,
+    files: Sequence[str | Path],
+    options: RunOptions | None = None,
+    *,
+    params: dict[str, float] | None = None,
+) -> Results:
+    """One analysis over ``files`` (``run_many`` with one analysis)."""
+    return next(iter(run_many([analysis], files, options, params=params).values()))
