@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import awkward as ak
 import numpy as np
 
+from hepreint.engine.plan import definition_key
 from hepreint.events.batch import EventBatch
 from hepreint.events.random import event_uniforms
 from hepreint.objects import lepton_particle_mask, truth_view
@@ -104,3 +105,7 @@ class Inputs:
 
     def uniforms(self, stage: str, counts: np.ndarray) -> ak.Array:
         return self.ctx.uniforms(stage, counts)
+
+    def shared(self, parts: tuple[Any, ...], make: Callable[[], T]) -> T:
+        key = definition_key("intermediate", self.invisible, self.lepton_key, parts)
+        return self.ctx.shared(key, make)

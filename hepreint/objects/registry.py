@@ -38,6 +38,12 @@ class BuildInputs(Protocol):
 
     def uniforms(self, stage: str, counts: np.ndarray) -> ak.Array: ...
 
+    def shared(self, parts: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """An intermediate product (e.g. jets clustered before the analysis' cuts) made once
+        per batch for every analysis whose inputs agree; ``parts`` say what it depends on
+        besides the analysis-wide inputs, which the context adds itself."""
+        ...
+
 
 Builder = Callable[[dict[str, Any], BuildInputs], ak.Array]
 

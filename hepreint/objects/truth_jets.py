@@ -35,14 +35,21 @@ def _inputs(params: dict[str, Any], inputs: BuildInputs) -> ak.Array:
 def _jet_kind(params: dict[str, Any], inputs: BuildInputs) -> ak.Array:
     p = dict(params)
     flavour_dR = float(p.pop("flavour_dR", 0.3))  # ATLAS cone labelling, dR < 0.3
-    particles = _inputs(p, inputs)
     # Exclusive labelling gives each hadron to its closest jet of the whole container, before
     # analysis cuts (ATLAS HadronConeExclTruthLabelID, arXiv:1907.05120 Sec. 2): label jets down
-    # to LABEL_PT_MIN (our choice), then apply the analysis' cuts.
+    # to LABEL_PT_MIN (our choice), then apply the analysis' cuts. The labelled container does
+    # not depend on the cuts, so analyses that differ only in them share one clustering.
     pt_min = float(p.pop("pt_min", 20.0))
     eta_max = float(p.pop("abs_eta_max", np.inf))
-    coll = jets(particles, pt_min=min(pt_min, LABEL_PT_MIN), **p)
-    coll = ak.with_field(coll, flavour_label(coll, inputs.truth, dR=flavour_dR), "flavour")
+    label_pt = min(pt_min, LABEL_PT_MIN)
+
+    def labelled() -> ak.Array:
+        q = dict(p)
+        particles = _inputs(q, inputs)
+        coll = jets(particles, pt_min=label_pt, **q)
+        return ak.with_field(coll, flavour_label(coll, inputs.truth, dR=flavour_dR), "flavour")
+
+    coll = inputs.shared(("labelled jets", sorted(p.items()), flavour_dR, label_pt), labelled)
     return coll[(coll.pt >= pt_min) & (abs(coll.eta) < eta_max)]
 
 
