@@ -12,7 +12,7 @@ from typing import Any
 
 import pyhepmc
 
-from hepreint import __version__
+from hepreint._version import __version__
 from hepreint.errors import HepreintError
 from hepreint.generate.convert import EventInfo, Record, prune_record, read_record, to_genevent
 from hepreint.generate.processes import process_settings
