@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 
 from hepreint.errors import HepreintError
-from hepreint.results.document import check_results, load_results  # noqa: F401 - re-exported
+from hepreint.results.load import check_results, load_results  # noqa: F401 - re-exported
 
+#: the id of the limits.json ``hepreint limits`` writes (hepreint.stats.limits.SCHEMA_ID)
+LIMITS_SCHEMA_ID = "hepreint-limits/1"
 #: the keys a limits entry may carry (all optional); s95 values are numbers of signal events
 LIMIT_KEYS = ("s95_obs", "s95_exp", "cls_obs", "cls_exp", "r_obs", "r_exp")
 
@@ -30,15 +32,29 @@ def load_limits(path: str | Path) -> dict[str, dict[str, float]]:
         raise HepreintError(f"{p}: cannot read limits ({exc.strerror})") from None
     except json.JSONDecodeError as exc:
         raise HepreintError(f"{p}: limits are not JSON (line {exc.lineno}: {exc.msg})") from None
-    return check_limits(raw, str(p))
+    return check_limits(raw, str(p), strict=True)
 
 
-def check_limits(limits: Any, name: str = "limits") -> dict[str, dict[str, float]]:
-    """``{region: {s95_obs: ..., ...}}`` with numbers only; unknown keys are an error (typos)."""
+def check_limits(
+    limits: Any, name: str = "limits", *, strict: bool = False
+) -> dict[str, dict[str, float]]:
+    """``{region: {s95_obs: ..., ...}}`` with numbers only; unknown keys are an error (typos).
+
+    Also accepted: the ``limits.json`` of ``hepreint limits``, checked against its schema
+    (hepreint-limits/1) so that a damaged one is refused with its file and JSON path. A file
+    (``strict``, from :func:`load_limits`) with a ``schema`` or a ``regions`` list must be one;
+    an in-memory dict of another tool in the same shape (a ``regions`` list) is read leniently.
+    """
     if limits is None:
         return {}
-    if isinstance(limits, dict) and isinstance(limits.get("regions"), list):
-        limits = _from_stats(limits, name)
+    if isinstance(limits, dict) and ("schema" in limits or isinstance(limits.get("regions"), list)):
+        if strict or limits.get("schema") == LIMITS_SCHEMA_ID:
+            # imported here: hepreint.stats pulls in pyhf, which exporting alone does not need
+            from hepreint.stats.limits import check_limits_doc
+
+            check_limits_doc(limits, name)
+        if isinstance(limits.get("regions"), list):
+            limits = _from_stats(limits, name)
     if not isinstance(limits, dict):
         raise HepreintError(f"{name}: expected an object {{region: {{s95_obs: ...}}}}")
     out: dict[str, dict[str, float]] = {}

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hepreint.analysis.schemas import load_schema, validate
 from hepreint.analysis.spec import Analysis
-from hepreint.errors import LikelihoodError
+from hepreint.errors import HepreintError, LikelihoodError
 from hepreint.stats.fit import (
     FitFailure,
     Limit,
@@ -82,11 +84,46 @@ class LimitResult:
 
     def write(self, directory: str | Path) -> Path:
         path = Path(directory) / "limits.json"
+        doc = self.to_dict()
+        problems = validate(doc, "limits")
+        if problems:  # a bug of ours, not of the user: say so plainly
+            raise HepreintError(f"internal error: limits fail their schema: {problems[0]}")
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         tmp.replace(path)
         return path
+
+
+def check_limits_doc(
+    doc: Any, name: str = "limits", *, needs: Collection[str] | None = None
+) -> dict[str, Any]:
+    """Refuse anything that is not a schema-valid ``limits.json`` (one line naming file and path).
+
+    Every reader of limits.json (export, plot-limits) goes through here, so a damaged file fails
+    where it is read and not as a KeyError deep in a plot. ``needs``: a reader that uses only
+    some top-level fields (plot-limits) names them, and a file lacking *other* fields (cut down
+    by hand, or written before the schema) still passes; every field present is still checked.
+    """
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA_ID:
+        got = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise HepreintError(
+            f"{name}: not a hepreint limits file (schema {got!r}, expected {SCHEMA_ID!r}); pass "
+            "a limits.json written by 'hepreint limits'"
+        )
+    problems = validate(doc, "limits")
+    if needs is not None:
+        # exactly the messages validate() gives for a missing top-level key
+        optional = set(load_schema("limits")["required"]) - set(needs)
+        excused = {f"at (top level): {k!r} is a required property" for k in optional}
+        problems = [p for p in problems if p not in excused]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise HepreintError(
+            f"{name}: damaged limits file: {problems[0]}{more}; rerun 'hepreint limits "
+            "RESULTS' to write it again"
+        )
+    return doc
 
 
 def compute_limits(

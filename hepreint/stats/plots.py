@@ -25,10 +25,10 @@ import numpy as np
 
 from hepreint.analysis.spec import Analysis
 from hepreint.errors import HepreintError
-from hepreint.export.pyhf import signal_model
 from hepreint.stats.fit import LEVEL, FitFailure, hypotest, upper_limit
-from hepreint.stats.limits import BANDS
+from hepreint.stats.limits import BANDS, check_limits_doc
 from hepreint.stats.mapping import CALIBRATED_LABEL
+from hepreint.stats.model import signal_model
 
 #: μ points of the CLs scan (the numpy backend needs ~35 ms per point for ttHbb)
 SCAN_POINTS = 25
@@ -217,6 +217,14 @@ class LimitScan:
     warnings: list[str] = field(default_factory=list)
 
 
+#: what plot-limits reads of a limits.json; the rest (regions, fit details) may be absent.
+#: ``parameters`` may be too: then they come from the results.json next to the file.
+PLOT_NEEDS = (
+    "schema", "analysis", "likelihood_kind", "label", "luminosity_fb",
+    "mu_limit_obs", "mu_limit_exp", "xsec_limit_obs_fb", "xsec_limit_exp_fb",
+)  # fmt: skip
+
+
 def read_limit_points(
     paths: list[str | Path], param: str | None = None, *, mu: bool = False
 ) -> LimitScan:
@@ -227,8 +235,7 @@ def read_limit_points(
     docs = [(Path(p), _read_json(Path(p), "limits")) for p in paths]
     names = {}
     for p, d in docs:
-        if d.get("schema") != "hepreint-limits/1":
-            raise HepreintError(f"{p}: not a hepreint limits.json (schema {d.get('schema')!r})")
+        check_limits_doc(d, str(p), needs=PLOT_NEEDS)
         names[p] = d.get("analysis")
     if len(set(names.values())) > 1:
         listed = ", ".join(f"{p}: {a}" for p, a in names.items())

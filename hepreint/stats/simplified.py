@@ -8,6 +8,7 @@ an approximation; the table's citation travels with the workspace into every out
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,9 @@ from typing import Any
 
 import yaml
 
-from hepreint.errors import LikelihoodError
-from hepreint.stats.workspace import META_SCHEMA, file_sha256
+from hepreint.analysis.schemas import validate
+from hepreint.errors import HepreintError, LikelihoodError
+from hepreint.stats.workspace import META_SCHEMA
 
 TABLE_SCHEMA = "hepreint-simplified/1"
 BACKGROUND = "background"
@@ -32,9 +34,20 @@ class BuiltWorkspace:
         from hepreint.stats.workspace import meta_path
 
         p = Path(path)
+        data = (json.dumps(self.workspace, indent=1) + "\n").encode("utf-8")
+        # the digest of the bytes about to be written (bytes: no newline translation)
+        meta = {
+            **self.metadata,
+            "workspace": p.name,
+            "workspace_sha256": hashlib.sha256(data).hexdigest(),
+        }
+        problems = validate(meta, "likelihood-meta")
+        if problems:  # checked before writing: a bad sidecar must not replace a good pair
+            raise HepreintError(
+                f"internal error: likelihood metadata fail their schema: {problems[0]}"
+            )
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(json.dumps(self.workspace, indent=1) + "\n", encoding="utf-8")
-        meta = {**self.metadata, "workspace": p.name, "workspace_sha256": file_sha256(p)}
+        p.write_bytes(data)
         m = meta_path(p)
         m.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         return p, m

@@ -15,6 +15,7 @@ from typing import Any
 
 import pyhf
 
+from hepreint.analysis.schemas import validate
 from hepreint.errors import LikelihoodError
 from hepreint.stats.mapping import LikelihoodSpec
 
@@ -50,6 +51,28 @@ def read_json(path: Path, what: str) -> Any:
             f"{path}: line {exc.lineno} column {exc.colno}: not JSON ({exc.msg}); "
             f"re-download or rebuild the {what}"
         ) from None
+
+
+def check_meta(doc: Any, name: str) -> dict[str, Any]:
+    """Refuse a sidecar that is not schema-valid likelihood metadata (one line: file, JSON path,
+    fix), before any of it (kind, sha256, calibration) is trusted or copied into limits.json."""
+    if not isinstance(doc, dict) or doc.get("schema") != META_SCHEMA:
+        got = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise LikelihoodError(
+            f"{name}: not hepreint likelihood metadata (schema {got!r}, expected "
+            f"{META_SCHEMA!r}); rebuild it with the workspace, or give it "
+            f'"schema": "{META_SCHEMA}"'
+        )
+    problems = validate(doc, "likelihood-meta")
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        fix = (
+            "rerun 'hepreint calibrate' to write it again"
+            if doc.get("kind") == "calibrated"
+            else "rebuild it together with the workspace"
+        )
+        raise LikelihoodError(f"{name}: damaged likelihood metadata: {problems[0]}{more}; {fix}")
+    return doc
 
 
 def validate_workspace(spec: dict[str, Any], where: str) -> pyhf.Workspace:
@@ -102,7 +125,7 @@ def load_likelihood(spec: LikelihoodSpec) -> Likelihood:
     meta_file = spec.metadata or meta_path(spec.workspace)
     metadata: dict[str, Any] = {}
     if meta_file.exists():
-        metadata = read_json(meta_file, "workspace metadata")
+        metadata = check_meta(read_json(meta_file, "workspace metadata"), str(meta_file))
         if metadata.get("kind") != spec.kind:
             raise LikelihoodError(
                 f"{meta_file}: kind {metadata.get('kind')!r} but analysis.yaml says "

@@ -1,7 +1,8 @@
 """The validation table and ``validation.json``: what a reader checks first, written together.
 
-``validation.json`` is a plain dict (no schema): ``schema`` ("hepreint-validation/1"),
-``analysis``, ``status`` ("pass", "fail" or "nothing to compare"), ``relative_tolerance``,
+``validation.json`` follows ``schemas/validation.schema.json`` (id "hepreint-validation/1"),
+checked when written and by :func:`load_validation`: ``schema``, ``analysis``, ``status``
+("pass", "fail" or "nothing to compare"), ``relative_tolerance``,
 ``summary`` (compared/passed/failed/no_reference counts), ``references`` (every file read:
 file, kind, numbers, tables), ``warnings`` (e.g. why nothing was compared), ``results`` (the
 results.json compared) and ``rows``: one per cut-flow step with region, step, quantity
@@ -15,8 +16,13 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
+from hepreint.analysis.schemas import validate
+from hepreint.errors import HepreintError
 from hepreint.validation.compare import NO_REF, Comparison, Row
+
+SCHEMA_ID = "hepreint-validation/1"
 
 
 def format_table(c: Comparison, results_path: str | None = None) -> str:
@@ -75,7 +81,45 @@ def _num(x: float | None, width: int, fmt: str = ".4g") -> str:
 def write_json(c: Comparison, path: Path, results_path: str | None = None) -> Path:
     doc = c.to_dict()
     doc["results"] = results_path
+    problems = validate(doc, "validation")
+    if problems:  # a bug of ours, not of the user: say so plainly
+        raise HepreintError(f"internal error: validation report fails its schema: {problems[0]}")
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def check_validation(doc: Any, name: str = "validation") -> dict[str, Any]:
+    """Refuse anything that is not a schema-valid validation report (one line: file, path, fix)."""
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA_ID:
+        got = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise HepreintError(
+            f"{name}: not a hepreint validation report (schema {got!r}, expected "
+            f"{SCHEMA_ID!r}); pass a validation.json written by 'hepreint validate'"
+        )
+    problems = validate(doc, "validation")
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise HepreintError(
+            f"{name}: damaged validation report: {problems[0]}{more}; rerun 'hepreint "
+            "validate ANALYSIS --results RESULTS' to write it again"
+        )
+    return doc
+
+
+def load_validation(path: str | Path) -> dict[str, Any]:
+    """A ``validation.json`` (or the directory holding it), checked against its schema, so that
+    whatever reads a report (a CI gate, a summary page) gets its fields or a one-line error."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "validation.json"
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HepreintError(f"{p}: no such validation report; run 'hepreint validate'") from None
+    except OSError as exc:
+        raise HepreintError(f"{p}: cannot read ({exc.strerror}); pass a validation.json") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HepreintError(f"{p}: not JSON ({exc}); pass a validation.json") from None
+    return check_validation(doc, str(p))

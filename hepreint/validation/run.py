@@ -8,16 +8,19 @@ from typing import Any
 
 from hepreint.analysis.spec import Analysis
 from hepreint.analysis.yamlfile import load_yaml
-from hepreint.results.document import load_results as _load_results
+from hepreint.results.load import load_results as _load_results
 from hepreint.validation.compare import Comparison, compare
 from hepreint.validation.errors import ValidationError
 from hepreint.validation.reference import References, load_references
-from hepreint.validation.report import format_table, write_json
+from hepreint.validation.report import format_table, load_validation, write_json
 
 
 def load_results(path: str | Path) -> dict[str, Any]:
     """A results.json, checked against its schema (see :func:`hepreint.results.load_results`)."""
     return _load_results(path)
+
+
+__all__ = ["load_references_for", "load_results", "load_validation", "validate", "write_outputs"]
 
 
 def load_references_for(analysis: Analysis, results: dict[str, Any]) -> References:
