@@ -25,9 +25,9 @@ from hepreint.analysis.spec import Analysis
 from hepreint.errors import LikelihoodError
 from hepreint.stats.fit import build_model
 from hepreint.stats.mapping import likelihood_spec
+from hepreint.stats.sidecar import META_SCHEMA
 from hepreint.stats.signal import signal_yields, with_signal
 from hepreint.stats.simplified import BuiltWorkspace, background_workspace
-from hepreint.stats.workspace import META_SCHEMA
 
 _TARGET_KEYS = ("id", "value", "unit", "what", "source", "trust")
 COMMAND = "hepreint calibrate {analysis} RESULTS.json"

@@ -18,7 +18,7 @@ import yaml
 
 from hepreint.analysis.schemas import validate
 from hepreint.errors import HepreintError, LikelihoodError
-from hepreint.stats.workspace import META_SCHEMA
+from hepreint.stats.sidecar import META_SCHEMA
 
 TABLE_SCHEMA = "hepreint-simplified/1"
 BACKGROUND = "background"
@@ -31,7 +31,7 @@ class BuiltWorkspace:
 
     def write(self, path: str | Path) -> tuple[Path, Path]:
         """``path`` (plain pyhf JSON) and its ``.meta.json`` sidecar carrying the sha256."""
-        from hepreint.stats.workspace import meta_path
+        from hepreint.stats.sidecar import meta_path
 
         p = Path(path)
         data = (json.dumps(self.workspace, indent=1) + "\n").encode("utf-8")
