@@ -51,6 +51,8 @@ class Accumulated:
     xsec_by_file: dict[str, tuple[int, float, float | None]] = field(default_factory=dict)
     failure: HepreintError | None = None
     interrupted: Interrupted | None = None
+    #: per worker process: (shares done, peak RSS in MB) (benchmarks; never in results)
+    workers: dict[int, tuple[int, float]] = field(default_factory=dict)
 
     def add(self, part: dict[str, Yields], names: tuple[str, ...], source: str) -> None:
         if self.weight_names is None:
@@ -141,6 +143,15 @@ class ShareOutput:
     pid: int
     loads: int
     seconds: float
+    peak_rss_mb: float = 0.0
+
+
+def _peak_rss_mb() -> float:
+    import resource
+    import sys
+
+    scale = 1.0 if sys.platform == "darwin" else 1024.0  # Linux reports kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
 def run_share(spec: ProcessorSpec, share: Any, opts: RunOptions, queue: Any = None) -> ShareOutput:
@@ -161,7 +172,8 @@ def run_share(spec: ProcessorSpec, share: Any, opts: RunOptions, queue: Any = No
         acc.fail(exc)
         return ShareOutput(acc, os.getpid(), LOADS["count"], time.perf_counter() - t0)
     consume(processor, stream, acc, None if queue is None else queue.put)
-    return ShareOutput(acc, os.getpid(), LOADS["count"], time.perf_counter() - t0)
+    seconds = time.perf_counter() - t0
+    return ShareOutput(acc, os.getpid(), LOADS["count"], seconds, _peak_rss_mb())
 
 
 def merge_share(acc: Accumulated, out: ShareOutput) -> None:
@@ -174,6 +186,10 @@ def merge_share(acc: Accumulated, out: ShareOutput) -> None:
     for src, (place, x, e) in part.xsec_by_file.items():
         acc.note_xsec(src, place, x, e)
     acc.reports += part.reports
+    n, _ = acc.workers.get(out.pid, (0, 0.0))
+    acc.workers[out.pid] = (n + 1, out.peak_rss_mb)
+    if out.loads > 1:  # each worker compiles the analyses once for the whole run
+        acc.fail(InternalError(f"worker {out.pid} loaded the analyses {out.loads} times"))
     if part.failure is not None:
         acc.fail(part.failure)
 
