@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
+from export_readers import read_cls_summary, read_saf, read_yoda
 
 import hepreint
 from hepreint.engine.exact import to_float
@@ -26,8 +27,8 @@ from hepreint.export._common import check_limits, fnum
 from hepreint.export.checkmate import COLUMNS, format_table, read_table, result_rows
 from hepreint.export.hepdata_table import parse_table, read_submission
 from hepreint.export.hepdata_table import read_table as read_hd
-from hepreint.export.saf import cls_summary, cutflow_saf, read_cls_summary, read_saf
-from hepreint.export.yoda import read_yoda, to_yoda
+from hepreint.export.saf import cls_summary, cutflow_saf
+from hepreint.export.yoda import to_yoda
 from hepreint.results.document import Results
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import hepreint
-
 from hepreint import PartialResultsError, RunOptions, SpecError, run
 from hepreint.engine.processor import Processor
 from hepreint.results.merge import merge_files

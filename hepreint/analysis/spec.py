@@ -20,7 +20,7 @@ from hepreint.analysis.yamlfile import LocatedYAML, PathKey, load_yaml
 from hepreint.errors import SpecError
 
 ALL_EVENTS = "all events"
-BASE_TYPES = ("electron", "muon", "photon", "tau", "jet", "large_r_jet", "met")
+
 #: object keys that are not builder parameters
 DESCRIPTIVE = ("type", "where", "source")
 

@@ -45,10 +45,6 @@ class AnalysisPlan:
     inside: tuple[tuple[Inside, str], ...]
     derived: tuple[tuple[ObjectDef, str], ...]
 
-    @property
-    def truth_key(self) -> str:
-        return definition_key("truth", self.invisible)
-
 
 def _where_key(where: Compiled | None, params: dict[str, float]) -> Any:
     if where is None:

@@ -22,12 +22,10 @@ statistical error of ε from results (weighted binomial), not MA5's approximatio
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hepreint.errors import HepreintError
 from hepreint.export._common import check_limits, fnum, limit, safe_name, sample_name
 
 _ALL_EVENTS = "all events"
@@ -178,67 +176,6 @@ def write_saf(
 
 
 # --- reading back -------------------------------------------------------------------------------
-
-_BLOCK = re.compile(r"<(InitialCounter|Counter)>\s*\n(.*?)\n\s*</\1>", re.S)
-
-
-def _counter(body: str, where: str) -> SAFCounter:
-    lines = [ln for ln in body.splitlines() if ln.strip()]
-    m = re.match(r'\s*"(.*)"', lines[0]) if lines else None
-    if m is None or len(lines) < 4:
-        raise HepreintError(f"{where}: counter without a quoted name and three number lines")
-    try:
-        nums = [ln.split("#")[0].split() for ln in lines[1:4]]
-        return SAFCounter(
-            m.group(1),
-            (int(float(nums[0][0])), int(float(nums[0][1]))),
-            (float(nums[1][0]), float(nums[1][1])),
-            (float(nums[2][0]), float(nums[2][1])),
-        )
-    except (ValueError, IndexError):
-        raise HepreintError(
-            f"{where}: counter {m.group(1)!r}: expected two numbers per line"
-        ) from None
-
-
-def read_saf(text: str, where: str = "SAF") -> SAFCutflow:
-    """Parse an MA5 cut-flow ``.saf`` (ours or MA5's)."""
-    initial, counters = None, []
-    for kind, body in _BLOCK.findall(text):
-        c = _counter(body, where)
-        if kind == "InitialCounter":
-            initial = c
-        else:
-            counters.append(c)
-    if initial is None:
-        raise HepreintError(f"{where}: no <InitialCounter> block; not an MA5 cut-flow file")
-    return SAFCutflow(initial, counters)
-
-
-def read_cls_summary(text: str) -> list[dict[str, Any]]:
-    """Rows of a ``CLs_output_summary.dat`` (the ``best?`` layout) as dicts."""
-    rows = []
-    for ln in text.splitlines():
-        if not ln.strip() or ln.lstrip().startswith("#"):
-            continue
-        left, _, right = ln.partition("||")
-        a, b = left.split(), right.split()
-        if len(a) < 7:
-            continue  # MA5's indented error-band lines
-        rows.append(
-            {
-                "dataset": a[0],
-                "analysis": a[1],
-                "region": a[2],
-                "best": int(a[3]),
-                "sig95_exp": float(a[4]),
-                "sig95_obs": float(a[5]),
-                "one_minus_cls": float(a[6]),
-                "efficiency": float(b[0]) if b else math.nan,
-                "stat": float(b[1]) if len(b) > 1 else math.nan,
-            }
-        )
-    return rows
 
 
 def _ordinal(i: int) -> str:

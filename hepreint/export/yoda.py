@@ -26,18 +26,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from hepreint.engine.exact import to_float
-from hepreint.errors import HepreintError
 from hepreint.export._common import fnum, safe_name
-
-_BLOCK = re.compile(r"^BEGIN (YODA_[A-Z0-9_]+) (\S+)[ \t]*$(.*?)^END \1[ \t]*$", re.M | re.S)
 
 
 def prefix_of(doc: dict[str, Any]) -> str:
@@ -195,55 +191,3 @@ def write_yoda(doc: dict[str, Any], outdir: str | Path, prefix: str | None = Non
 
 
 # --- reading back -------------------------------------------------------------------------------
-
-
-@dataclass
-class YodaObject:
-    """One YODA block: its type (``HISTO1D``), path, annotations and numeric rows."""
-
-    type: str
-    path: str
-    annotations: dict[str, Any] = field(default_factory=dict)
-    rows: list[list[str]] = field(default_factory=list)
-
-    def values(self) -> list[float]:
-        """Counter: sumW, sumW2, numEntries. Scatter1D: x, err-, err+."""
-        return [float(v) for v in self.rows[0]]
-
-    def bins(self) -> list[list[float]]:
-        """Histo1D: xlow, xhigh, sumw, sumw2, sumwx, sumwx2, numEntries per in-range bin."""
-        return [[float(v) for v in r] for r in self.rows if r[0] not in _FLOWS]
-
-    def step_names(self) -> list[str]:
-        """Cut-flow Histo1D: the step names kept in ``XCustomMajorTicks``."""
-        return str(self.annotations.get("XCustomMajorTicks", "")).split("\t")[1::2]
-
-    def flow(self, which: str) -> list[float]:
-        """Histo1D ``Total``, ``Underflow`` or ``Overflow``: sumw, sumw2, sumwx, sumwx2, n."""
-        for r in self.rows:
-            if r[0] == which:
-                return [float(v) for v in r[2:]]
-        raise KeyError(which)
-
-
-_FLOWS = ("Total", "Underflow", "Overflow")
-
-
-def read_yoda(text: str) -> dict[str, YodaObject]:
-    """Parse YODA V2 text (our own objects and Rivet's) into objects keyed by path."""
-    out: dict[str, YodaObject] = {}
-    for m in _BLOCK.finditer(text):
-        kind, path, body = m.group(1), m.group(2), m.group(3)
-        base = re.sub(r"^YODA_|_V\d+$", "", kind)
-        lines = body.strip("\n").splitlines()
-        ann: dict[str, Any] = {}
-        if "---" in (ln.strip() for ln in lines):
-            cut = [ln.strip() for ln in lines].index("---")
-            try:
-                ann = yaml.safe_load("\n".join(lines[:cut])) or {}
-            except yaml.YAMLError as exc:
-                raise HepreintError(f"YODA object {path}: bad annotations ({exc})") from None
-            lines = lines[cut + 1 :]
-        rows = [ln.split() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-        out[path] = YodaObject(base, path, ann, rows)
-    return out
