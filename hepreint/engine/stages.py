@@ -47,10 +47,12 @@ def overlap(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
     derived collections (selections and unions) of the final objects."""
     cols = state.collections
     for rule, key in plan.overlap:
-        a, b = cols[rule.remove], cols[rule.near]
-        cols[rule.remove] = ctx.shared(
-            key, lambda a=a, b=b, r=rule: overlap_remove(a, b, dR=r.dR, use_rapidity=r.use_rapidity)
-        )
+
+        def removed(a: ak.Array = cols[rule.remove], b: ak.Array = cols[rule.near],
+                    r: Any = rule) -> ak.Array:  # fmt: skip
+            return overlap_remove(a, b, dR=r.dR, use_rapidity=r.use_rapidity)
+
+        cols[rule.remove] = ctx.shared(key, removed)
     for ins, key in plan.inside:
 
         def with_count(ins: Any = ins) -> ak.Array:
@@ -62,15 +64,13 @@ def overlap(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
 
         cols[ins.name] = ctx.shared(key, with_count)
     for o, key in plan.derived:
-        if o.kind == "select":
-            assert o.where is not None
-            parent = cols[o.sources[0]]
-            cols[o.name] = ctx.shared(
-                key, lambda p=parent, w=o.where: _select(p, w, state.parameters)
-            )
-        else:
-            parts = [cols[s] for s in o.sources]
-            cols[o.name] = ctx.shared(key, lambda parts=parts: _merge(parts))
+
+        def derived(o: Any = o) -> ak.Array:
+            if o.kind == "select":
+                return _select(cols[o.sources[0]], o.where, state.parameters)
+            return _merge([cols[s] for s in o.sources])
+
+        cols[o.name] = ctx.shared(key, derived)
 
 
 def variables(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
