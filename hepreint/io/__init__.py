@@ -16,11 +16,26 @@ Design, and why:
   (:mod:`.hepmc`); conversion to columns is numpy-only inside an event.
 * Batches are built per file and concatenated once (:mod:`.stream`); reports per file record
   sizes, counts and skipped bad events for provenance.
+* Parallel workers read their own shares of the input (:mod:`.shares`): the client plans byte
+  ranges or event strides, each worker reads one; the events and every number keyed on them
+  (``file_id``, ``offsets``) are those of the serial read.
 """
 
 from __future__ import annotations
 
-from hepreint.io.detect import FileInfo, scan_file
+from hepreint.io.detect import FileInfo, file_identity, scan_file
+from hepreint.io.shares import Share, merge_reports, plan_shares, read_share
 from hepreint.io.stream import EventStream, ReadReport, read_events
 
-__all__ = ["EventStream", "FileInfo", "ReadReport", "read_events", "scan_file"]
+__all__ = [
+    "EventStream",
+    "FileInfo",
+    "ReadReport",
+    "Share",
+    "file_identity",
+    "merge_reports",
+    "plan_shares",
+    "read_events",
+    "read_share",
+    "scan_file",
+]

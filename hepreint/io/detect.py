@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +22,9 @@ from hepreint.errors import InputError
 
 #: how many decompressed bytes the format sniffer looks at
 SNIFF_BYTES = 4096
+#: decompressed bytes hashed into a file's identity (run info and the first events: two Pythia
+#: runs with different seeds differ there, a .gz and its plain copy agree)
+IDENTITY_BYTES = 1 << 20
 
 HEPMC3 = "hepmc3"
 HEPMC2 = "hepmc2"
@@ -48,6 +53,8 @@ class FileInfo:
     compression: str  # "none", "gzip", "bzip2" or "zstd"
     format: str  # "hepmc3" or "hepmc2"
     header: bytes  # the text before the first event (run info for HepMC3)
+    #: 63-bit identity of the content (:func:`file_identity`); random draws are keyed on it
+    identity: int = 0
 
 
 def _check_exists(path: Path) -> int:
@@ -122,11 +129,43 @@ def describe_foreign(path: Path, head: bytes) -> str:
     )
 
 
+def _identity(stream: BinaryIO, head: bytes) -> int:
+    """sha256 of the first :data:`IDENTITY_BYTES` decompressed bytes, truncated to 63 bits
+    (non-negative in an int64). ``head`` is what was already read from ``stream``. A stream
+    that is corrupt or cut within the window is hashed up to the damage: the identity stays
+    a pure function of the file, and the reader reports the damage with its place."""
+    digest = hashlib.sha256(head[:IDENTITY_BYTES])
+    need = IDENTITY_BYTES - min(len(head), IDENTITY_BYTES)
+    try:
+        while need > 0:
+            more = stream.read(min(need, 1 << 16))
+            if not more:
+                break
+            digest.update(more)
+            need -= len(more)
+    except (OSError, EOFError, zlib.error, zstandard.ZstdError):
+        pass
+    return int.from_bytes(digest.digest()[:8], "little") & ((1 << 63) - 1)
+
+
+def file_identity(info_or_path: FileInfo | str | Path) -> int:
+    """63-bit identity of a file's decompressed content (see :func:`_identity`).
+
+    Why content and not the path: the same events copied, renamed or recompressed must get the
+    same random draws, and two files whose events are numbered alike (Pythia runs with
+    different seeds) must not.
+    """
+    if isinstance(info_or_path, FileInfo):
+        return info_or_path.identity
+    return scan_file(info_or_path).identity
+
+
 def scan_file(path: str | Path) -> FileInfo:
     """Check that ``path`` is a readable HepMC ASCII file; raise InputError otherwise.
 
-    Reads only the first few kB, so it is cheap enough to run on every input before the first
-    event is processed (the runner fails fast on a bad 5th file instead of after 4 good ones).
+    Reads only the first MiB (for the identity), so it is cheap enough to run on every input
+    before the first event is processed (the runner fails fast on a bad 5th file instead of
+    after 4 good ones).
     """
     p = Path(path)
     size = _check_exists(p)
@@ -144,10 +183,11 @@ def scan_file(path: str | Path) -> FileInfo:
                 if not more:
                     break
                 head += more
+            identity = _identity(f, head)
     except (OSError, EOFError, zstandard.ZstdError) as exc:
         raise InputError(
             f"{p}: {compression} stream is corrupt ({exc}); re-copy or recompress the file"
         ) from exc
     cut = head.find(b"\nE ")
     header = head[: cut + 1] if cut >= 0 else head
-    return FileInfo(str(p), size, compression, fmt, header)
+    return FileInfo(str(p), size, compression, fmt, header, identity)

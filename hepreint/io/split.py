@@ -11,7 +11,7 @@ one ``bytes.find`` per event; memory is bounded by the read block plus one event
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -28,12 +28,17 @@ _LISTING_LINE = b"\nHepMC::"
 
 @dataclass(frozen=True, slots=True)
 class EventText:
-    """The lines of one event, from its ``E`` line to just before the next one."""
+    """The lines of one event, from its ``E`` line to just before the next one.
+
+    ``ordinal`` and ``line`` count from where splitting started: from the file's start (then
+    they are the file's), or from a byte-range share's first event, whose reader adds the
+    counts before it only when a message needs them (:mod:`hepreint.io.places`).
+    """
 
     data: bytes
-    #: 1-based position of the event in its file
+    #: 1-based position of the event in its file (or in its byte range, see above)
     ordinal: int
-    #: decompressed byte offset and 1-based line number of the ``E`` line
+    #: decompressed byte offset (always the file's) and 1-based line number of the ``E`` line
     offset: int
     line: int
     #: the header (run info) in force for this event; fed to pyhepmc together with ``data``
@@ -42,6 +47,7 @@ class EventText:
     fmt: str | None
     #: whether this is the last event of the stream (a truncation can only be here)
     last: bool
+    #: line census; :data:`NO_CENSUS` for an event passed over unparsed (not worth computing)
     census: Census
 
 
@@ -54,14 +60,18 @@ class StrayText:
     data: bytes
 
 
-def _segments(stream: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
-    """Yield ``(offset, text, last)``: the header, then one piece per ``E`` line."""
+def _segments(stream: BinaryIO, base: int = 0) -> Iterator[tuple[int, bytes, bool]]:
+    """Yield ``(offset, text, last)``: the header, then one piece per ``E`` line.
+
+    ``base`` is the offset of the stream's position in the file: 0, or the ``E`` line a
+    byte-range share starts at (then there is no header piece).
+    """
     buf = stream.read(BLOCK_SIZE)
-    base = 0  # decompressed offset of buf[0]
     start = search = 0  # start of the current piece and where to look for its end, in buf
     read_size = BLOCK_SIZE
     if buf.startswith(b"E "):
-        yield 0, b"", False  # no header at all
+        if base == 0:
+            yield 0, b"", False  # no header at all
         search = 1
     while True:
         j = buf.find(_EVENT_START, search)
@@ -82,34 +92,49 @@ def _segments(stream: BinaryIO) -> Iterator[tuple[int, bytes, bool]]:
         start = search = j + 1
 
 
-def split_events(stream: BinaryIO) -> Iterator[EventText | StrayText]:
+def split_events(
+    stream: BinaryIO, *, start: int = 0, stop: int | None = None, header: bytes = b"",
+    fmt: str | None = None, wanted: Callable[[int], bool] | None = None,
+) -> Iterator[EventText | StrayText]:  # fmt: skip
     """Yield every event of ``stream`` with its place; handles concatenated listings.
 
     A file made with ``cat a.hepmc b.hepmc`` holds several START/END_EVENT_LISTING blocks; the
     header in force changes at each START, so each event carries its own header and format.
+
+    A byte-range share passes the stream positioned at ``start`` (an ``E`` line), the file's
+    ``header``/``fmt``, and ``stop``: the split ends before the first event whose ``E`` line is
+    at or after ``stop``, as if the stream ended there (that event is not yielded, and the one
+    before is not ``last``). ``wanted(ordinal)`` False: the event will not be parsed, so its
+    census is not computed (two C-speed scans instead of numpy's ~10 passes).
     """
-    header = b""
-    fmt: str | None = None
     line = 1
     ordinal = 0
     pending: EventText | None = None
-    for offset, text, last in _segments(stream):
+    for offset, text, last in _segments(stream, start):
         if offset == 0 and not text.startswith(b"E "):
             header, fmt = text, sniff_format(text)
             line += text.count(b"\n")
             continue
-        lines = census(text)
-        trailer_at = lines.listing_line(text)
-        body = text if trailer_at < 0 else text[:trailer_at]
-        if trailer_at >= 0:
-            lines = census(body)
+        if stop is not None and offset >= stop:
+            break
         ordinal += 1
+        if wanted is None or wanted(ordinal):
+            lines = census(text)
+            trailer_at = lines.listing_line(text)
+            if trailer_at >= 0:
+                lines = census(text[:trailer_at])
+            n_newlines = lines.n_newlines
+        else:
+            lines = NO_CENSUS
+            trailer_at = text.find(_LISTING_LINE) + 1 or -1
+            n_newlines = text.count(b"\n", 0, trailer_at if trailer_at >= 0 else len(text))
+        body = text if trailer_at < 0 else text[:trailer_at]
         if pending is not None:
             yield pending
         pending = EventText(
             body, ordinal, offset, line, header, fmt, last and trailer_at < 0, lines
         )
-        line += lines.n_newlines
+        line += n_newlines
         if trailer_at < 0:
             continue
         trailer = text[trailer_at:]
@@ -178,3 +203,7 @@ def census(data: bytes) -> Census:
     counts = np.bincount(heads, minlength=256)
     bad = np.flatnonzero(~_ALLOWED[heads])
     return Census(counts, heads, starts, len(nl), int(bad[0]) if len(bad) else -1)
+
+
+#: the census of an event that is passed over unparsed (``split_events(wanted=...)``)
+NO_CENSUS = census(b"")

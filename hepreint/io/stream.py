@@ -1,9 +1,13 @@
-"""Files -> batches: multi-file iteration, --skip/--max-events, batching and per-file reports.
+"""Files -> batches: the per-file read loop, multi-file iteration, --skip/--max-events.
 
 Batches never span files (``EventBatch.source`` is one path), so the last batch of a file may be
 short. When an event is broken and ``skip_bad_events`` is off, the good events already read are
 first delivered as a (short) batch and the InputError is raised on the next step: the runner has
 then processed exactly ``InputError.events_read`` events and can write partial results.
+
+:func:`read_file` is the one loop over a file's events; the serial :class:`EventStream` and the
+share reader (:mod:`.shares`) differ only in what they give it: where splitting starts and
+stops, and which events (:class:`Selection`) are parsed.
 """
 
 from __future__ import annotations
@@ -12,20 +16,24 @@ import functools
 import warnings
 import zlib
 from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
-import numpy as np
 import zstandard
 
 from hepreint.errors import InputError
-from hepreint.events.batch import PARTICLE_FIELDS, EventBatch, make_particles
+from hepreint.events.batch import EventBatch
+from hepreint.io.assemble import BatchBuilder, ReadReport
 from hepreint.io.detect import HEPMC3, FileInfo, describe_foreign, open_decompressed, scan_file
 from hepreint.io.fast import Result, parse_events
 from hepreint.io.hepmc import EventColumns, EventProblem, read_event, to_columns
+from hepreint.io.places import Places
 from hepreint.io.split import EventText, StrayText, split_events
 
-_DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
+__all__ = ["READERS", "EventStream", "ReadReport", "Selection", "read_events", "read_file"]
+
+DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 
 #: ``read_events(reader=...)``: "pyhepmc" (reference, default) or "fast" (HepMC3 only, own
 #: vectorised parser, identical results; other formats are read with pyhepmc)
@@ -33,35 +41,8 @@ READERS = ("pyhepmc", "fast")
 #: decompressed text the fast reader parses in one go (a few dozen full-history LHC events)
 FAST_BLOCK_BYTES = 4 << 20
 
-
-@dataclass
-class ReadReport:
-    """What was read from one file; filled while reading, for provenance and for the log."""
-
-    path: str
-    size_bytes: int
-    format: str
-    compression: str
-    #: events delivered in batches
-    n_events_read: int = 0
-    #: events passed over because of ``skip``
-    n_skipped: int = 0
-    #: broken events passed over because of ``skip_bad_events``
-    n_bad_skipped: int = 0
-    bad_event_messages: list[str] = field(default_factory=list)
-    #: the file was read to its end (False when stopped by max_events or an error)
-    complete: bool = False
-    weight_names: tuple[str, ...] = ()
-    xsec_pb: float | None = None
-    xsec_err_pb: float | None = None
-    #: the reader that read this file ("fast" falls back to "pyhepmc" for non-HepMC3 files)
-    reader: str = "pyhepmc"
-    #: events the fast reader handed to pyhepmc (unusual layout, or broken: pyhepmc's message)
-    n_fast_fallback: int = 0
-
-
 #: what ``_with_columns`` yields per event: a function giving its columns (or raising
-#: EventProblem), ``None`` for an event passed over by ``skip``
+#: EventProblem), ``None`` for an event that is not parsed
 _Columns = Callable[[], EventColumns]
 
 
@@ -85,29 +66,32 @@ def _fast_columns(info: FileInfo, event: EventText, result: Result, report: Read
 
 def _with_columns(
     items: Iterator[EventText | StrayText], info: FileInfo, report: ReadReport, *,
-    fast: bool, skip: int, budget: int | None,
+    fast: bool, wanted: Callable[[int], bool], budget: int | None,
 ) -> Iterator[StrayText | tuple[EventText, _Columns | None]]:  # fmt: skip
-    """Pair each event with the way to get its columns; the fast reader parses blocks of
-    events ahead (at most ``budget`` events beyond the skipped ones, so a short run parses
-    little), and yields them before a stray text or a decompression error that followed."""
+    """Pair each event with the way to get its columns (``None``: not ``wanted``), in file
+    order; the fast reader parses blocks of wanted events ahead (at most ``budget``, so a
+    short run parses little), and yields them before a stray text or a decompression error
+    that followed."""
     if not fast:
         for item in items:
             if isinstance(item, StrayText):
                 yield item
-            elif skip:
-                skip -= 1
-                yield item, None
-            else:
+            elif wanted(item.ordinal):
                 yield item, functools.partial(_pyhepmc_columns, info, item)
+            else:
+                yield item, None
         return
     pending: list[EventText] = []
+    flags: list[bool] = []
     size = parsed = 0
 
     def flush() -> Iterator[tuple[EventText, _Columns | None]]:
-        events = list(pending)
+        events, want = list(pending), list(flags)
         pending.clear()
-        for event, result in zip(events, parse_events(events), strict=True):
-            yield event, _fast_columns(info, event, result, report)
+        flags.clear()
+        results = iter(parse_events([e for e, w in zip(events, want, strict=True) if w]))
+        for event, w in zip(events, want, strict=True):
+            yield event, _fast_columns(info, event, next(results), report) if w else None
 
     try:
         for item in items:
@@ -115,83 +99,190 @@ def _with_columns(
                 yield from flush()
                 yield item
                 continue
-            if skip:
-                skip -= 1
+            want = wanted(item.ordinal)
+            if not want and not size:
+                yield from flush()  # only unwanted events pending: nothing to parse ahead
                 yield item, None
                 continue
             pending.append(item)
+            flags.append(want)
+            if not want:
+                continue
             size += len(item.data)
             parsed += 1
             if size >= FAST_BLOCK_BYTES or (budget is not None and parsed >= budget):
                 yield from flush()
                 size = 0
-    except _DECOMPRESSION_ERRORS:
+    except DECOMPRESSION_ERRORS:
         yield from flush()
         raise
     yield from flush()
 
 
-class _BatchBuilder:
-    """Collects per-event columns of one file and concatenates them once per batch.
+@dataclass(frozen=True)
+class Selection:
+    """Which events of a split a read parses; indices are 0-based in the split (the file's,
+    unless splitting started at a byte-range share's first event)."""
 
-    Only the column arrays of the events are kept (one list per column, not the events), so
-    that :meth:`build` can concatenate one column and at once release what it came from: the
-    peak is the batch's columns plus one column, not twice the batch.
-    """
+    #: events before this one are passed over unparsed (``--skip``)
+    first: int = 0
+    #: the read ends before this event (the end of a ``--max-events`` window); None: the end
+    last: int | None = None
+    #: parse every ``stride``-th event of the window from ``first + phase`` (a share of a
+    #: compressed file)
+    stride: int = 1
+    phase: int = 0
+    #: deliver at most this many events (serial ``--max-events``: bad events do not count)
+    budget: int | None = None
+    #: count events before ``first`` in the report (one share per file does)
+    count_skipped: bool = True
+    #: the split's end is the end of the ``--max-events`` window (the report is incomplete)
+    limited: bool = False
+
+    def wanted(self, ordinal: int) -> bool:
+        i = ordinal - 1
+        if i < self.first or (self.last is not None and i >= self.last):
+            return False
+        return self.stride == 1 or (i - self.first) % self.stride == self.phase
+
+
+class RunCount:
+    """Batches made and events delivered so far by one stream (for batch indices and for
+    ``InputError.events_read``)."""
 
     def __init__(self) -> None:
-        self.parts: dict[str, list[np.ndarray]] = {f: [] for f in PARTICLE_FIELDS}
-        self.counts: list[int] = []
-        self.weights: list[list[float]] = []
-        self.numbers: list[int] = []
-        self.first_event = 0
-
-    def __len__(self) -> int:
-        return len(self.counts)
-
-    def add(self, cols: EventColumns, position: int) -> None:
-        if not self.counts:
-            self.first_event = position
-        for name, part in self.parts.items():
-            part.append(cols.columns[name])
-        self.counts.append(cols.n_particles)
-        self.weights.append(cols.weights)
-        self.numbers.append(cols.event_number)
-
-    def build(
-        self, *, source: str, index: int, names: tuple[str, ...], unweighted: bool,
-        fmt: str, xsec: tuple[float, float] | None,
-    ) -> EventBatch:  # fmt: skip
-        n = len(self.counts)
-        counts = np.array(self.counts, dtype=np.int64)
-        columns: dict[str, np.ndarray] = {}
-        for name in PARTICLE_FIELDS:
-            parts, self.parts[name] = self.parts[name], []
-            columns[name] = np.concatenate(parts)
-            del parts  # the blocks' column ``name`` is freed before the next one is copied
-        if unweighted:
-            weights = np.ones((n, 1))
-        else:
-            weights = np.array(self.weights, dtype=np.float64)
-        numbers = np.array(self.numbers, dtype=np.int64)
-        self.counts, self.weights, self.numbers = [], [], []
-        return EventBatch(
-            particles=make_particles(counts, columns),
-            weights=weights,
-            weight_names=names,
-            event_numbers=numbers,
-            source=source,
-            index=index,
-            first_event=self.first_event,
-            xsec_pb=None if xsec is None else xsec[0],
-            xsec_err_pb=None if xsec is None else xsec[1],
-            meta={"format": fmt, "unweighted": unweighted},
-        )
+        self.batches = 0
+        self.events_read = 0
 
 
-def _place(info: FileInfo, event: EventText) -> str:
-    where = "uncompressed byte" if info.compression != "none" else "byte"
-    return f"event {event.ordinal} (line {event.line}, {where} {event.offset})"
+def read_file(  # noqa: PLR0912, PLR0915 (one loop, its cases in order)
+    info: FileInfo, report: ReadReport, stream: BinaryIO, *, places: Places, select: Selection,
+    run: RunCount, batch_size: int, skip_bad_events: bool, split: dict[str, Any],
+    reference_weights: Callable[[EventText, EventText | None], int | None] | None = None,
+    check_header: Callable[[EventText | StrayText], None] | None = None, serial: bool = True,
+) -> Generator[EventBatch, None, int]:  # fmt: skip
+    """Read the selected events of ``stream`` (opened on ``info``; closed here) into batches.
+
+    ``split``: keyword arguments of :func:`split_events` (a share's ``start``/``stop``/header).
+    ``reference_weights(first parsed event, the window's first event if seen unparsed)``: the
+    weight count the serial reader would compare with (that of the first event it reads in
+    the file), for a share that may not parse that event; ``None``: the first parsed event's.
+    ``check_header``: called on every split item (a share refuses a header change).
+    ``serial``: the stream's own counts give the ``--max-events`` advice.
+    Returns the number of events passed over before ``select.first``.
+    """
+    builder = BatchBuilder()
+    n_weights: int | None = None
+    names: tuple[str, ...] = ()
+    xsec: tuple[float, float] | None = None
+    error: InputError | None = None
+    last: EventText | None = None
+    skipped = taken = 0
+    seen_first: EventText | None = None  # the window's first event, if passed over unparsed
+
+    def flush() -> EventBatch:
+        batch = builder.build(
+            source=info.path, index=run.batches, names=names, unweighted=n_weights == 0,
+            fmt=info.format, xsec=xsec, file_id=info.identity,
+        )  # fmt: skip
+        run.batches += 1
+        run.events_read += len(batch)
+        report.n_events_read += len(batch)
+        return batch
+
+    def delivered() -> int | None:
+        return run.events_read + len(builder) if serial else None
+
+    position = -1 if split.get("start", 0) else 0  # index in the file of split event 0
+    budget = select.budget
+    try:
+        items = split_events(stream, wanted=select.wanted, **split)
+        if check_header is not None:
+            items = _checked(items, check_header)
+        events = _with_columns(
+            items, info, report,
+            fast=report.reader == "fast", wanted=select.wanted, budget=budget,
+        )  # fmt: skip
+        while True:
+            if budget is not None and taken >= budget:
+                break
+            try:
+                item = next(events)
+            except StopIteration:
+                seen = 0 if last is None else last.ordinal
+                report.complete = not select.limited and (select.last is None or seen < select.last)
+                break
+            except DECOMPRESSION_ERRORS as exc:
+                error = InputError(places.corrupt(exc, last, delivered()))
+                break
+            if isinstance(item, StrayText):
+                error = InputError(places.stray(item))
+                break
+            event, columns = item
+            if columns is None:
+                if select.last is not None and event.ordinal > select.last:
+                    break
+                last = event
+                if event.ordinal == select.first + 1:
+                    seen_first = event
+                if event.ordinal <= select.first:
+                    skipped += 1
+                    report.n_skipped += select.count_skipped
+                continue
+            last = event
+            try:
+                cols = columns()
+                if n_weights is None:
+                    n_weights = len(cols.weights)
+                    names = cols.weight_names or tuple(f"w{i}" for i in range(n_weights))
+                    names = names if n_weights else ("unit",)
+                    report.weight_names = names
+                    if reference_weights is not None:
+                        n_ref = reference_weights(event, seen_first)
+                        n_weights = n_weights if n_ref is None else n_ref
+                if len(cols.weights) != n_weights:
+                    raise EventProblem(
+                        f"has {len(cols.weights)} weights but the file's first event has "
+                        f"{n_weights}; the file mixes runs with different weight sets"
+                    )
+            except EventProblem as problem:
+                message = places.broken(
+                    event, str(problem), problem.line, problem.truncated, delivered()
+                )
+                if skip_bad_events:
+                    report.n_bad_skipped += 1
+                    report.bad_event_messages.append(message)
+                    warnings.warn(message, stacklevel=2)
+                    continue
+                error = InputError(message)
+                break
+            if cols.xsec is not None:
+                xsec = cols.xsec
+                report.xsec_pb, report.xsec_err_pb = xsec
+                report.xsec_offset = event.offset
+            builder.add(cols, event.ordinal - 1 if position == 0 else -1, event.offset)
+            taken += 1
+            if len(builder) >= batch_size:
+                yield flush()
+    finally:
+        stream.close()
+    if len(builder):
+        yield flush()
+    if error is not None:
+        error.events_read = run.events_read
+        raise error
+    if report.complete and report.n_events_read + report.n_skipped + report.n_bad_skipped == 0:
+        if last is None:
+            raise InputError(places.no_events(), events_read=run.events_read)
+    return skipped
+
+
+def _checked(
+    items: Iterator[EventText | StrayText], check: Callable[[EventText | StrayText], None]
+) -> Iterator[EventText | StrayText]:
+    for item in items:
+        check(item)
+        yield item
 
 
 class EventStream:
@@ -211,10 +302,7 @@ class EventStream:
         skip_bad_events: bool = False,
         reader: str = "pyhepmc",
     ) -> None:
-        if reader not in READERS:
-            raise ValueError(f"unknown reader {reader!r}; use one of {', '.join(READERS)}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        check_options(reader, batch_size)
         if skip < 0 or (max_events is not None and max_events < 0):
             raise ValueError("skip and max_events must be >= 0")
         if isinstance(paths, str | Path):
@@ -226,10 +314,13 @@ class EventStream:
         self.skip_bad_events = skip_bad_events
         self.reader = reader
         self.reports: list[ReadReport] = []
-        #: events delivered so far in batches, over all files
-        self.events_read = 0
-        self._batches = 0
+        self._run = RunCount()
         self._it = self._generate()
+
+    @property
+    def events_read(self) -> int:
+        """Events delivered so far in batches, over all files."""
+        return self._run.events_read
 
     def __iter__(self) -> EventStream:
         return self
@@ -243,136 +334,31 @@ class EventStream:
     def _generate(self) -> Generator[EventBatch, None, None]:
         to_skip = self.skip
         for info in self.infos:
-            report = ReadReport(info.path, info.size_bytes, info.format, info.compression)
-            if self.reader == "fast" and info.format == HEPMC3:
-                report.reader = "fast"
+            report = new_report(info, self.reader)
             self.reports.append(report)
-            to_skip = yield from self._read_file(info, report, to_skip)
+            budget = None if self.max_events is None else self.max_events - self.events_read
+            to_skip -= yield from read_file(
+                info, report, open_decompressed(Path(info.path), info.compression),
+                places=Places(info), select=Selection(first=to_skip, budget=budget),
+                run=self._run, batch_size=self.batch_size,
+                skip_bad_events=self.skip_bad_events, split={},
+            )  # fmt: skip
             if self.max_events is not None and self.events_read >= self.max_events:
                 return
 
-    def _read_file(
-        self, info: FileInfo, report: ReadReport, to_skip: int
-    ) -> Generator[EventBatch, None, int]:
-        builder = _BatchBuilder()
-        n_weights: int | None = None
-        names: tuple[str, ...] = ()
-        xsec: tuple[float, float] | None = None
-        error: InputError | None = None
-        last: EventText | None = None
 
-        def flush() -> EventBatch:
-            batch = builder.build(
-                source=info.path, index=self._batches, names=names,
-                unweighted=n_weights == 0, fmt=info.format, xsec=xsec,
-            )  # fmt: skip
-            self._batches += 1
-            self.events_read += len(batch)
-            report.n_events_read += len(batch)
-            return batch
+def check_options(reader: str, batch_size: int) -> None:
+    if reader not in READERS:
+        raise ValueError(f"unknown reader {reader!r}; use one of {', '.join(READERS)}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
 
-        budget = None if self.max_events is None else self.max_events - self.events_read
-        taken = 0
-        stream = open_decompressed(Path(info.path), info.compression)
-        try:
-            events = _with_columns(
-                split_events(stream), info, report,
-                fast=report.reader == "fast", skip=to_skip, budget=budget,
-            )  # fmt: skip
-            while True:
-                if budget is not None and taken >= budget:
-                    break
-                try:
-                    item = next(events)
-                except StopIteration:
-                    report.complete = True
-                    break
-                except _DECOMPRESSION_ERRORS as exc:
-                    at = "" if last is None else f" after {_place(info, last)}"
-                    error = InputError(
-                        f"{info.path}: {info.compression} stream is corrupt or cut{at}: {exc}; "
-                        f"the file was probably damaged while copying; re-copy it or pass "
-                        f"--max-events {self.events_read + len(builder)}",
-                        events_read=self.events_read,
-                    )
-                    break
-                if isinstance(item, StrayText):
-                    error = InputError(
-                        f"{info.path}: unexpected text after the END_EVENT_LISTING line at line "
-                        f"{item.line} ({item.data[:40]!r}); remove it or re-create the file",
-                        events_read=self.events_read,
-                    )
-                    break
-                event, columns = item
-                last = event
-                if columns is None:
-                    to_skip -= 1
-                    report.n_skipped += 1
-                    continue
-                try:
-                    cols = columns()
-                    if n_weights is None:
-                        n_weights = len(cols.weights)
-                        names = cols.weight_names or tuple(f"w{i}" for i in range(n_weights))
-                        names = names if n_weights else ("unit",)
-                        report.weight_names = names
-                    elif len(cols.weights) != n_weights:
-                        raise EventProblem(
-                            f"has {len(cols.weights)} weights but the file's first event has "
-                            f"{n_weights}; the file mixes runs with different weight sets"
-                        )
-                except EventProblem as problem:
-                    message = self._message(info, event, problem, len(builder))
-                    if self.skip_bad_events:
-                        report.n_bad_skipped += 1
-                        report.bad_event_messages.append(message)
-                        warnings.warn(message, stacklevel=2)
-                        continue
-                    error = InputError(message, events_read=self.events_read)
-                    break
-                if cols.xsec is not None:
-                    xsec = cols.xsec
-                    report.xsec_pb, report.xsec_err_pb = xsec
-                builder.add(cols, event.ordinal - 1)
-                taken += 1
-                if len(builder) >= self.batch_size:
-                    yield flush()
-        finally:
-            stream.close()
-        if len(builder):
-            yield flush()
-        if error is not None:
-            error.events_read = self.events_read
-            raise error
-        if report.complete and report.n_events_read + report.n_skipped + report.n_bad_skipped == 0:
-            if last is None:
-                raise InputError(
-                    f"{info.path}: holds a HepMC header but no events ({info.size_bytes} bytes); "
-                    "the generator probably produced no events; regenerate it or drop it",
-                    events_read=self.events_read,
-                )
-        return to_skip
 
-    def _message(
-        self, info: FileInfo, event: EventText, problem: EventProblem, pending: int
-    ) -> str:
-        keep = self.events_read + pending
-        number = event.data[: event.data.find(b"\n")].split()[1:2]
-        number_text = f", event number {number[0].decode(errors='replace')}" if number else ""
-        where = "uncompressed byte" if info.compression != "none" else "byte"
-        line = problem.line or event.line
-        if problem.truncated:
-            return (
-                f"{info.path}: truncated at {where} {event.offset + len(event.data)} inside "
-                f"event {event.ordinal} (line {line}{number_text}): {problem}; the file was "
-                f"probably cut while copying or its job was killed; re-copy it or pass "
-                f"--max-events {keep}"
-            )
-        return (
-            f"{info.path}: event {event.ordinal} (line {line}, {where} {event.offset}"
-            f"{number_text}) is broken: {problem}; regenerate or re-copy the file, pass "
-            f"--skip-bad-events to skip broken events, or --max-events {keep} to stop before it"
-        )
+def new_report(info: FileInfo, reader: str) -> ReadReport:
+    report = ReadReport(info.path, info.size_bytes, info.format, info.compression)
+    if reader == "fast" and info.format == HEPMC3:
+        report.reader = "fast"
+    return report
 
 
 def read_events(
