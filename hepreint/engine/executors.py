@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hepreint.analysis.spec import load_analysis
+from hepreint.engine import interrupt
 from hepreint.engine.interrupt import Interrupted, ignore_interrupts
 from hepreint.engine.options import RunOptions
 from hepreint.engine.processor import Processor
@@ -51,6 +52,8 @@ class Accumulated:
     xsec_by_file: dict[str, tuple[int, float, float | None]] = field(default_factory=dict)
     failure: HepreintError | None = None
     interrupted: Interrupted | None = None
+    #: a worker stopped before the end of its share because the run was interrupted
+    stopped: bool = False
     #: per worker process: (shares done, peak RSS in MB) (benchmarks; never in results)
     workers: dict[int, tuple[int, float]] = field(default_factory=dict)
 
@@ -121,14 +124,22 @@ def consume(
     batches: Iterable[EventBatch],
     acc: Accumulated,
     on_batch: Callable[[int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> None:
-    """Process ``batches`` into ``acc``; a failure stops the loop, keeping what was merged."""
+    """Process ``batches`` into ``acc``; a failure stops the loop, keeping what was merged, and
+    so does ``stop()`` turning true (a worker told by its client that the run is interrupted)."""
     try:
         for b in batches:
-            acc.add(processor.process(b), b.weight_names, b.source)
-            acc.note_xsec(b.source, int(b.places[-1]) if len(b) else -1, b.xsec_pb, b.xsec_err_pb)
+            part = processor.process(b)
+            with interrupt.CURRENT.merging():
+                acc.add(part, b.weight_names, b.source)
+                place = int(b.places[-1]) if len(b) else -1
+                acc.note_xsec(b.source, place, b.xsec_pb, b.xsec_err_pb)
             if on_batch is not None:
                 on_batch(len(b))
+            if stop is not None and stop():
+                acc.stopped = True
+                break
     except Interrupted:
         raise
     except Exception as exc:  # noqa: BLE001 - kept as the run's failure, with what was merged
@@ -154,7 +165,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
-def run_share(spec: ProcessorSpec, share: Any, opts: RunOptions, queue: Any = None) -> ShareOutput:
+def run_share(
+    spec: ProcessorSpec, share: Any, opts: RunOptions, queue: Any = None, stop: Any = None
+) -> ShareOutput:
     """A worker's task: read one share of the input and process it (runs in the worker)."""
     from hepreint.io.shares import read_share
 
@@ -171,7 +184,8 @@ def run_share(spec: ProcessorSpec, share: Any, opts: RunOptions, queue: Any = No
     except Exception as exc:  # noqa: BLE001 - reported by the client like any failure
         acc.fail(exc)
         return ShareOutput(acc, os.getpid(), LOADS["count"], time.perf_counter() - t0)
-    consume(processor, stream, acc, None if queue is None else queue.put)
+    consume(processor, stream, acc, None if queue is None else queue.put,
+            None if stop is None else stop.is_set)  # fmt: skip
     seconds = time.perf_counter() - t0
     return ShareOutput(acc, os.getpid(), LOADS["count"], seconds, _peak_rss_mb())
 
@@ -216,32 +230,57 @@ def _on_pool(
     spec: ProcessorSpec, shares: list[Any], opts: RunOptions, acc: Accumulated,
     on_events: Callable[[int], None],
 ) -> None:  # fmt: skip
+    """Shares on local processes. On Ctrl-C/SIGTERM the client tells the workers to stop after
+    their current batch and merges what they did (shares not started are dropped); a second
+    signal, or workers that do not answer within ``STOP_GRACE_S``, stop them at once."""
     import multiprocessing as mp
+    from multiprocessing.managers import SyncManager
 
-    ctx = mp.get_context("spawn" if os.name != "posix" else "forkserver")
-    manager = ctx.Manager()
-    queue = manager.Queue()
+    ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
+    manager = SyncManager(ctx=ctx)
+    manager.start(ignore_interrupts)
+    queue, stop = manager.Queue(), manager.Event()
     pool = ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx,
                                initializer=ignore_interrupts)  # fmt: skip
+    guard = interrupt.CURRENT
     try:
-        pending: set[Future[ShareOutput]] = {
-            pool.submit(run_share, spec, s, opts, queue) for s in shares
-        }
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        with guard.held():
+            pending: set[Future[ShareOutput]] = {
+                pool.submit(run_share, spec, s, opts, queue, stop) for s in shares
+            }
+            deadline = None
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                _drain(queue, on_events)
+                for f in done:
+                    if f.cancelled():
+                        continue
+                    try:
+                        merge_share(acc, f.result())
+                    except Exception as exc:  # noqa: BLE001 - a worker died: keep the rest
+                        acc.fail(exc)
+                if guard.signum is not None and deadline is None:
+                    stop.set()
+                    for f in pending:
+                        f.cancel()
+                    deadline = time.monotonic() + STOP_GRACE_S
+                    asked = guard.count
+                elif deadline is not None and (time.monotonic() > deadline
+                                               or guard.count > asked):  # fmt: skip
+                    break  # workers too slow to stop, or asked twice: stop them now
             _drain(queue, on_events)
-            for f in done:
-                try:
-                    merge_share(acc, f.result())
-                except Exception as exc:  # noqa: BLE001 - a worker died: keep the rest
-                    acc.fail(exc)
-        _drain(queue, on_events)
+        if guard.signum is not None:
+            raise Interrupted(guard.signum)
         pool.shutdown(wait=True)
     except BaseException:
         _kill(pool)
         raise
     finally:
         manager.shutdown()
+
+
+#: seconds an interrupted run waits for its workers to hand in their current batch
+STOP_GRACE_S = 60.0
 
 
 def _drain(queue: Any, on_events: Callable[[int], None]) -> None:
