@@ -255,7 +255,9 @@ def _event_at(info: FileInfo, offset: int) -> EventText | None:
     """The event whose E line is at ``offset`` (0: the file's first) of an uncompressed file."""
     with Path(info.path).open("rb") as f:
         f.seek(offset)
-        kw = {"start": offset, "header": info.header, "fmt": info.format} if offset else {}
+        kw: dict[str, Any] = (
+            {"start": offset, "header": info.header, "fmt": info.format} if offset else {}
+        )
         for item in split_events(f, **kw):
             return item if isinstance(item, EventText) else None
     return None
@@ -341,7 +343,7 @@ class ShareStream:
             split["stop"] = share.stop
             select = Selection(count_skipped=False, limited=share.limited)
         else:
-            stream = open_decompressed(Path(info.path), info.compression)
+            stream = open_decompressed(Path(info.path), info.compression)  # type: ignore[assignment]
             select = Selection(
                 first=share.first, last=share.last, stride=share.n_parts, phase=share.part,
                 count_skipped=share.part == 0, limited=share.limited,
