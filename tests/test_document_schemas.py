@@ -25,8 +25,8 @@ from hepreint.errors import HepreintError
 from hepreint.export._common import check_limits, load_limits
 from hepreint.stats import calibrate, compute_limits, likelihood_spec, load_likelihood
 from hepreint.stats import limits as limits_mod
+from hepreint.stats.limit_points import read_limit_points
 from hepreint.stats.limits import LimitResult
-from hepreint.stats.plots import read_limit_points
 from hepreint.stats.simplified import BuiltWorkspace
 from hepreint.stats.workspace import META_SCHEMA
 from hepreint.validation import validate as validate_analysis

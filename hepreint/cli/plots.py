@@ -46,7 +46,8 @@ def plot_limits(
     """Expected (±1σ, ±2σ) and observed 95% CL limits against PARAM from several LIMITS files
     (the limits.json of 'hepreint limits', one per parameter point)."""
     from hepreint.errors import HepreintError
-    from hepreint.stats.plots import plot_limit_bands, read_limit_points, read_theory
+    from hepreint.stats.bands import plot_limit_bands
+    from hepreint.stats.limit_points import read_limit_points, read_theory
 
     with _one_line_errors():
         if mu and theory:

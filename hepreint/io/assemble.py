@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hepreint.events.batch import PARTICLE_FIELDS, EventBatch, make_particles
-from hepreint.io.hepmc import EventColumns
+from hepreint.io.columns import EventColumns
 
 
 @dataclass

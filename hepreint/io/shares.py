@@ -39,9 +39,9 @@ from typing import Any
 from hepreint.errors import InputError
 from hepreint.events.batch import EventBatch
 from hepreint.io.assemble import ReadReport
+from hepreint.io.checks import EventProblem
 from hepreint.io.cuts import event_offsets, next_event_at
 from hepreint.io.detect import FileInfo, file_identity, open_decompressed, scan_file
-from hepreint.io.hepmc import EventProblem
 from hepreint.io.places import Places
 from hepreint.io.split import EventText, StrayText, census, split_events
 from hepreint.io.stream import (

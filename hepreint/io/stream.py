@@ -25,9 +25,11 @@ import zstandard
 from hepreint.errors import InputError
 from hepreint.events.batch import EventBatch
 from hepreint.io.assemble import BatchBuilder, ReadReport
+from hepreint.io.checks import EventProblem
+from hepreint.io.columns import EventColumns, to_columns
 from hepreint.io.detect import HEPMC3, FileInfo, describe_foreign, open_decompressed, scan_file
 from hepreint.io.fast import Result, parse_events
-from hepreint.io.hepmc import EventColumns, EventProblem, read_event, to_columns
+from hepreint.io.hepmc import read_event
 from hepreint.io.places import Places
 from hepreint.io.split import EventText, StrayText, split_events
 

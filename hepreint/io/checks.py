@@ -1,0 +1,85 @@
+"""What a broken event is, and the checks of its raw text that pyhepmc's readers do not make.
+
+pyhepmc is trusted to parse, not to complain: ReaderAsciiHepMC2 silently accepts an event with a
+missing or garbage particle line, and both readers accept an event cut at the end of a line.
+Hence the cross-checks here, before any parser runs: the counts the event declares (HepMC3
+``E`` line, HepMC2 ``V`` lines) against the record lines present, a file that ends inside the
+event, and lines that are no HepMC record.  Both readers (pyhepmc and fast) run them, so a
+broken event gets the same message whichever reads it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hepreint.io.detect import HEPMC2, HEPMC3
+from hepreint.io.split import EventText
+
+#: HepMC2 ``V barcode id x y z ctau n_orphans_in n_out ...``: the particles that follow it
+_HEPMC2_VERTEX = re.compile(rb"\nV (-?[0-9]+)(?: [^ \n]+){5} ([0-9]+) ([0-9]+)")
+
+
+class EventProblem(Exception):
+    """A broken event; ``str`` is the what-and-fix part, the caller prefixes file and place."""
+
+    def __init__(self, what: str, *, line: int | None = None, truncated: bool = False) -> None:
+        super().__init__(what)
+        #: file line number of the offending line, when known (else the event's E line)
+        self.line = line
+        #: the stream ended inside this event (advice differs: re-copy the file)
+        self.truncated = truncated
+
+
+def _declared_counts(fmt: str, event: EventText) -> tuple[int | None, int | None, bytes]:
+    """(vertices, particles) the event says it has (``None`` if it cannot say), and the text
+    to give pyhepmc (HepMC2: patched where HepMC3's reader would crash)."""
+    data = event.data
+    eol = data.find(b"\n")
+    fields = data[: eol if eol >= 0 else len(data)].split()
+    try:
+        if fmt == HEPMC3:  # E number n_vertices n_particles [@ x y z t]
+            return int(fields[2]), int(fields[3]), data
+        # HepMC2: E number mpi scale aqcd aqed signal_id signal_vtx n_vertices ...
+        vertices = int(fields[8])
+        found = _HEPMC2_VERTEX.findall(data)
+        particles = sum(int(a) + int(b) for _, a, b in found)
+    except (IndexError, ValueError):
+        return None, None, data
+    signal = fields[7]
+    if signal != b"0" and any(v == signal and a == b"0" and b == b"0" for v, a, b in found):
+        # a signal-process vertex without particles of its own (old Pythia 6 / pruned records)
+        # crashes ReaderAsciiHepMC2 (segfault); the signal vertex is not used here: unset it
+        fields[7] = b"0"
+        data = b" ".join(fields) + data[eol:]
+    return vertices, particles, data
+
+
+def check_text(fmt: str, event: EventText) -> bytes:
+    """Checks on the raw text that do not need pyhepmc; catch what its readers let through.
+
+    Returns the text to hand to pyhepmc (see :func:`_declared_counts`)."""
+    data = event.data
+    c = event.census
+    n_vertices, n_particles, patched = _declared_counts(fmt, event)
+    truncated = event.last and not data.endswith(b"\n")
+    if truncated or (event.last and (n_particles is None or n_particles > c["P"])):
+        raise EventProblem(
+            f"the file ends inside this event ({c['P']} of {n_particles} particle lines, "
+            f"{c['V']} of {n_vertices} vertex lines present)",
+            line=event.line + data.count(b"\n") - (0 if truncated else 1),
+            truncated=True,
+        )
+    if c.bad_line >= 0:
+        at = int(c.starts[c.bad_line])
+        shown = data[at : at + 40].split(b"\n")[0]
+        raise EventProblem(f"line is not a HepMC record ({shown!r})", line=event.line + c.bad_line)
+    if n_particles is None or n_vertices is None:
+        raise EventProblem(f"malformed E line ({data[:60].splitlines()[0]!r})", line=event.line)
+    # HepMC3 writes no V line for a vertex with a single mother and no attributes
+    vertex_lines_ok = c["V"] == n_vertices if fmt == HEPMC2 else c["V"] <= n_vertices
+    if n_particles != c["P"] or not vertex_lines_ok:
+        raise EventProblem(
+            f"declares {n_vertices} vertices and {n_particles} particles but "
+            f"{c['V']} vertex and {c['P']} particle lines follow (lines lost or spliced)"
+        )
+    return patched
