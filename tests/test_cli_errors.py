@@ -55,6 +55,7 @@ def test_garbage_file(tmp_path: Path) -> None:
     assert_clean_error(hepreint("run", TTH, str(bad)), str(bad))
 
 
+@pytest.mark.slow
 def test_truncated_file_keeps_partial_results(plain: Path, tmp_path: Path) -> None:
     data = plain.read_bytes()
     cut = tmp_path / "cut.hepmc3"
@@ -68,6 +69,7 @@ def test_truncated_file_keeps_partial_results(plain: Path, tmp_path: Path) -> No
     assert doc["normalisation"]["n_events"] > 0
 
 
+@pytest.mark.slow
 def test_nan_momentum(plain: Path, tmp_path: Path) -> None:
     lines = plain.read_text().splitlines(keepends=True)
     # poison the px of the first particle line of the third event
@@ -107,6 +109,7 @@ def test_unknown_analysis(example_sample: Path) -> None:
     assert_clean_error(hepreint("run", "ttHbbb", str(example_sample)), "hepreint list")
 
 
+@pytest.mark.slow
 def test_bad_param(example_sample: Path) -> None:
     p = hepreint("run", TTH, str(example_sample), "--param", "mX=abc")
     assert p.returncode == 2 and "NAME=NUMBER" in p.stderr

@@ -18,6 +18,8 @@ from hepreint.analysis.schemas import load_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 TTH = str(ROOT / "analyses" / "ttHbb")
+pytestmark = pytest.mark.slow  # every test starts `python -m hepreint` subprocesses; the fast
+# lane has the same checks on smaller inputs in test_cli_smoke.py
 
 
 def hepreint(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

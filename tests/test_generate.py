@@ -64,6 +64,7 @@ def read_all(path: Path) -> list[pyhepmc.GenEvent]:
         return list(f)
 
 
+@pytest.mark.slow
 def test_record_matches_pythia(tth):
     for snap, rec in tth:
         assert len(rec) == len(snap)
@@ -80,6 +81,7 @@ def test_record_matches_pythia(tth):
         assert ((hep == 1) | (hep == 2) | (hep == 4) | ((hep >= 11) & (hep <= 200))).all()
 
 
+@pytest.mark.slow
 def test_file_round_trip(tth, tth_file):
     events = read_all(tth_file)
     assert len(events) == N_TTH
@@ -109,6 +111,7 @@ def test_file_round_trip(tth, tth_file):
     assert [e.event_number for e in events] == list(range(N_TTH))
 
 
+@pytest.mark.slow
 def test_seed_reproducible(tmp_path, tth_file):
     a, b, c = tmp_path / "a.hepmc3.gz", tmp_path / "b.hepmc3.gz", tmp_path / "c.hepmc3"
     generate("ttH", 2, SEED, a)
@@ -153,6 +156,7 @@ def _weak_b(rec: Record) -> set[int]:
     }
 
 
+@pytest.mark.slow
 def test_prune(tth, tmp_path):
     for _snap, full in tth:
         pruned = prune_record(full)
@@ -184,6 +188,7 @@ def _info():
     return EventInfo(number=0)
 
 
+@pytest.mark.slow
 def test_generate_pruned_gz(tmp_path):
     out = tmp_path / "p.hepmc3.gz"
     s = generate("ttH", 2, SEED, out, prune=True, precision=6)
@@ -221,6 +226,7 @@ def _decays(rec: Record, pid: int) -> list[tuple[float, list[int]]]:
     return out
 
 
+@pytest.mark.slow
 def test_x_hh_4b():
     run = PythiaRun("X_HH_4b", SEED, {"mX": 500})
     for converted in run.events(2):
@@ -231,6 +237,7 @@ def test_x_hh_4b():
         assert len(higgs) == 2 and all(h[1] == [-5, 5] for h in higgs)
 
 
+@pytest.mark.slow
 def test_x_sh_bbyy():
     run = PythiaRun("X_SH_bbyy", SEED, {"mX": 500, "mS": 100})
     for converted in run.events(2):
@@ -242,6 +249,7 @@ def test_x_sh_bbyy():
         assert s[0] == pytest.approx(100, abs=1) and s[1] == [-5, 5]
 
 
+@pytest.mark.slow
 def test_hepmc2_output(tmp_path):
     out = tmp_path / "v2.hepmc"
     generate("ZH_bb", 1, SEED, out, hepmc_version=2)

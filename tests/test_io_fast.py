@@ -72,6 +72,7 @@ def test_small_blocks_skip_and_max_events(example_sample, monkeypatch):
     assert (report.n_skipped, report.n_events_read) == (5, 60)
 
 
+@pytest.mark.slow
 def test_fast_agrees_with_direct_pyhepmc_on_pythia_events(example_sample):
     batches, _ = read(example_sample, "fast", batch_size=50)
     k = 0

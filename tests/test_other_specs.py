@@ -14,6 +14,7 @@ from hepreint import RunOptions, run  # noqa: E402
 from hepreint.generate import generate  # noqa: E402
 
 SPECS = Path(__file__).resolve().parent / "specs"
+pytestmark = pytest.mark.slow  # generates Pythia events
 
 
 @pytest.fixture(scope="module")

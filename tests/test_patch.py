@@ -49,6 +49,7 @@ def _signal(model: pyhf.pdf.Model, pars: Any, sample: str = "signal") -> dict[st
     }
 
 
+@pytest.mark.slow
 def test_tthbb_patch_round_trip(tth_results: Path, tmp_path: Path) -> None:
     doc = json.loads(tth_results.read_text())
     ana = load_analysis(TTH)

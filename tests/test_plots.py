@@ -46,6 +46,7 @@ def tth_results(example_sample: Path, tmp_path_factory: pytest.TempPathFactory) 
     return res.write(tmp_path_factory.mktemp("run"))
 
 
+@pytest.mark.slow
 def test_cls_scan_of_the_calibrated_likelihood(tth_results: Path, tmp_path: Path) -> None:
     doc = json.loads(tth_results.read_text())
     ana = load_analysis(TTH)
@@ -65,6 +66,7 @@ def test_cls_scan_of_the_calibrated_likelihood(tth_results: Path, tmp_path: Path
     assert w > 500 and h > 400
 
 
+@pytest.mark.slow
 def test_cli_limits_plot(tth_results: Path) -> None:
     r = CliRunner().invoke(limits_cmd, [str(tth_results), "--no-regions", "-q", "--plot"])
     assert r.exit_code == 0, r.output

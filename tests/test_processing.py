@@ -90,6 +90,7 @@ def test_merge_warns_on_differing_xsec(example_sample: Path, tmp_path: Path) -> 
     assert any("different cross-sections" in w for w in out["warnings"])
 
 
+@pytest.mark.slow
 def test_python_api_mirrors_cli(example_sample: Path, tmp_path: Path) -> None:
     res = run(ROOT / "analyses" / "ttHbb", [example_sample], RunOptions(max_events=60))
     assert hepreint.to_yoda(res).startswith("BEGIN YODA_")
@@ -100,6 +101,7 @@ def test_python_api_mirrors_cli(example_sample: Path, tmp_path: Path) -> None:
     assert hepreint.validate(res).status == "nothing to compare"
 
 
+@pytest.mark.slow
 def test_limits_survive_few_mc_events(example_sample: Path) -> None:
     # few raw events: the signal's MC uncertainty flattens the upper bands and pyhf returns NaN
     # for some tests; the limit finder must still give ordered, finite central limits and warn

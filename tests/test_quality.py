@@ -19,6 +19,7 @@ def test_ruff() -> None:
     assert p.returncode == 0, p.stdout + p.stderr
 
 
+@pytest.mark.slow
 def test_mypy() -> None:
     pytest.importorskip("mypy")
     p = subprocess.run([sys.executable, "-m", "mypy", "hepreint"], cwd=ROOT,

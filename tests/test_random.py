@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from hepreint.events.random import event_uniforms
 from hepreint.io import read_events
@@ -24,6 +25,7 @@ def test_draws_do_not_depend_on_batch_size(example_sample: Path) -> None:
     assert len(a) == len(b) > 100 and a == b
 
 
+@pytest.mark.slow
 def test_draws_are_uniform_and_streams_independent(example_sample: Path) -> None:
     a = np.array(_draws(example_sample, 50, stream=1))
     b = np.array(_draws(example_sample, 50, stream=2))

@@ -78,6 +78,7 @@ def test_exact_poisson_zero_background() -> None:
     assert exact_s95(0.0, 0) == pytest.approx(2.9957, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_toys_zero_background_match_exact() -> None:
     """Asymptotics fail at b = 0: pyhf toys (seeded) must give CLs = e^{-μ} and S95 ≈ 3."""
     model, data = build_model(one_bin(1e-9, 0.0), "m", "mu")
@@ -233,6 +234,7 @@ def test_simplified_builder_errors() -> None:
         build_simplified(bad)
 
 
+@pytest.mark.slow
 def test_binned_region_expands_and_limits_run(tmp_path: Path) -> None:
     d = make_analysis(tmp_path, SIMPLIFIED, {"likelihood/yields.yaml": yaml.safe_dump(TABLE)})
     ana = load_analysis(d)
@@ -261,6 +263,7 @@ def test_binned_region_expands_and_limits_run(tmp_path: Path) -> None:
     assert "simplified" in limits_table(res)
 
 
+@pytest.mark.slow
 def test_s95_single_bin_matches_direct_fit(tmp_path: Path) -> None:
     """S95 of SRA is the limit on signal events of a one-bin model built by hand."""
     d = make_analysis(tmp_path, SIMPLIFIED, {"likelihood/yields.yaml": yaml.safe_dump(TABLE)})
@@ -388,6 +391,7 @@ PUBLISHED = {
 }
 
 
+@pytest.mark.slow
 def test_published_workspace_patchset_and_signal_patch(tmp_path: Path) -> None:
     ws = published_workspace()
     d = make_analysis(
@@ -446,6 +450,7 @@ def test_published_bad_inputs_are_one_line(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- warnings
 
 
+@pytest.mark.slow
 def test_warnings_fire_on_tiny_negative_and_few_events(tmp_path: Path) -> None:
     d = make_analysis(tmp_path, SIMPLIFIED, {"likelihood/yields.yaml": yaml.safe_dump(TABLE)})
     doc = results_doc(
@@ -497,6 +502,7 @@ REFERENCE = {
 }
 
 
+@pytest.mark.slow
 def test_calibration_reproduces_its_target_consistency_check(tmp_path: Path) -> None:
     """Consistency check of the solver (the target is an input, so this validates nothing)."""
     d = make_analysis(tmp_path, CALIBRATED, {"reference/published.yaml": yaml.safe_dump(REFERENCE)})
@@ -533,6 +539,7 @@ def test_calibrated_metadata_must_match_workspace(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- CLI
 
 
+@pytest.mark.slow
 def test_cli_limits_writes_limits_json(tmp_path: Path) -> None:
     from hepreint.cli.stats import limits
 
@@ -548,6 +555,15 @@ def test_cli_limits_writes_limits_json(tmp_path: Path) -> None:
     doc = json.loads((out / "limits.json").read_text())
     assert doc["schema"] == "hepreint-limits/1" and doc["likelihood_kind"] == "simplified"
     assert "μ upper limit" in r.output
+    r = CliRunner().invoke(limits, [str(tmp_path / "missing.json"), "-a", str(d)])
+    assert r.exit_code == 2 and "no such results file" in r.output
+
+
+def test_cli_limits_missing_results_is_one_line(tmp_path: Path) -> None:
+    """Fast-lane part of test_cli_limits_writes_limits_json (slow: it fits)."""
+    from hepreint.cli.stats import limits
+
+    d = make_analysis(tmp_path, SIMPLIFIED, {"likelihood/yields.yaml": yaml.safe_dump(TABLE)})
     r = CliRunner().invoke(limits, [str(tmp_path / "missing.json"), "-a", str(d)])
     assert r.exit_code == 2 and "no such results file" in r.output
 
