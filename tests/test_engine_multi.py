@@ -26,6 +26,7 @@ def _exact(res: Any) -> dict[str, Any]:
     return res.to_dict()["exact"]
 
 
+@pytest.mark.slow
 def test_two_analyses_in_one_pass_equal_two_runs(example_sample: Path) -> None:
     opts = RunOptions(seed=3, batch_size=40)
     both = run_many([TTH, HH4B], [example_sample], opts, params={"mX": 500.0})
@@ -80,6 +81,7 @@ def test_parameter_no_analysis_declares_is_refused(example_sample: Path) -> None
         run_many([TTH, HH4B], [example_sample], params={"mZ": 1.0})
 
 
+@pytest.mark.slow
 def test_cli_writes_one_directory_per_analysis(example_sample: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     p = subprocess.run(

@@ -24,7 +24,19 @@ from hepreint.io import read_events
 from hepreint.io.shares import file_identity, merge_reports, plan_shares, read_share
 
 DATA = Path(__file__).parent / "data" / "io"
-PARTS = [1, 2, 3, 7]
+
+
+def one_fast(values: list, keep: object) -> list:
+    """Parameters of which only ``keep`` runs in the fast lane (-m "not slow"); all run by
+    default (the README's and CI's ``python -m pytest``)."""
+    slow = pytest.mark.slow
+    return [
+        v if v == keep else pytest.param(*(v if isinstance(v, tuple) else (v,)), marks=slow)
+        for v in values
+    ]
+
+
+PARTS = one_fast([1, 2, 3, 7], 2)
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +121,7 @@ def _check(paths, n_parts, *, batch_size=5, reader="fast", **kw):
 
 
 @pytest.mark.parametrize("n_parts", PARTS)
-@pytest.mark.parametrize("batch_size", [1, 1000])
+@pytest.mark.parametrize("batch_size", one_fast([1, 1000], 1000))
 def test_example_gz_strides(example_sample, n_parts, batch_size):
     planned, got = _check([example_sample], n_parts, batch_size=batch_size)
     assert len(planned) == n_parts and {s.kind for s in planned} == {"events"}
@@ -117,7 +129,7 @@ def test_example_gz_strides(example_sample, n_parts, batch_size):
 
 
 @pytest.mark.parametrize("n_parts", PARTS)
-@pytest.mark.parametrize("batch_size", [1, 7, 1000])
+@pytest.mark.parametrize("batch_size", one_fast([1, 7, 1000], 7))
 def test_example_plain_byte_ranges(plain_example, n_parts, batch_size):
     planned, got = _check([plain_example], n_parts, batch_size=batch_size)
     assert {s.kind for s in planned} == {"bytes"}
@@ -150,7 +162,8 @@ def test_hepmc2_gz(gz_v2, n_parts):
 @pytest.mark.parametrize("n_parts", PARTS)
 @pytest.mark.parametrize(
     ("skip", "max_events"),
-    [(10, 50), (0, 1), (129, None), (130, None), (500, None), (5, 0), (125, 100)],
+    one_fast([(10, 50), (0, 1), (129, None), (130, None), (500, None), (5, 0), (125, 100)],
+             (10, 50)),
 )  # fmt: skip
 def test_skip_and_max_events_single_file(example_sample, plain_example, n_parts, skip, max_events):
     for path in (example_sample, plain_example):
@@ -160,18 +173,21 @@ def test_skip_and_max_events_single_file(example_sample, plain_example, n_parts,
 @pytest.mark.parametrize("n_parts", PARTS)
 @pytest.mark.parametrize(
     ("skip", "max_events"),
-    [
-        (0, None),
-        (140, None),
+    one_fast(
+        [
+            (0, None),
+            (140, None),
+            (100, 100),
+            (150, 10),
+            (0, 150),
+            (290, None),
+            (5, 400),
+            (1000, 5),
+            (0, 300),
+            (299, 10),
+        ],
         (100, 100),
-        (150, 10),
-        (0, 150),
-        (290, None),
-        (5, 400),
-        (1000, 5),
-        (0, 300),
-        (299, 10),
-    ],
+    ),
 )
 def test_skip_and_max_events_over_files(tmp_path, gz_v2, n_parts, skip, max_events):
     copy = tmp_path / "copy_v2.hepmc"
@@ -180,7 +196,7 @@ def test_skip_and_max_events_over_files(tmp_path, gz_v2, n_parts, skip, max_even
     _check(paths, n_parts, skip=skip, max_events=max_events)
 
 
-@pytest.mark.parametrize(("skip", "max_events"), [(100, 100), (140, 30)])
+@pytest.mark.parametrize(("skip", "max_events"), one_fast([(100, 100), (140, 30)], (140, 30)))
 def test_skip_and_max_events_over_big_files(example_sample, plain_example, skip, max_events):
     _check([example_sample, plain_example], 3, skip=skip, max_events=max_events)
 
@@ -241,7 +257,7 @@ def _share_errors(paths, n_parts, **kw) -> tuple[list[str], int]:
     return messages, delivered
 
 
-@pytest.mark.parametrize("n_parts", [1, 2, 3, 7])
+@pytest.mark.parametrize("n_parts", PARTS)
 @pytest.mark.parametrize(
     "name",
     ["bad_event137_v2.hepmc", "truncated_v3.hepmc", "truncated_v2.hepmc", "nan_v2.hepmc",
@@ -258,7 +274,7 @@ def test_broken_file_messages_match_serial(name, n_parts):
     assert delivered <= good
 
 
-@pytest.mark.parametrize("n_parts", [1, 2, 3, 7])
+@pytest.mark.parametrize("n_parts", PARTS)
 def test_skip_bad_events_per_share(n_parts):
     path = DATA / "bad_event137_v2.hepmc"
     batches, reports = [], []
