@@ -53,13 +53,13 @@ def one_vs_two(path: Path) -> dict[str, float]:
     return out
 
 
-def workers(path: Path, n: int) -> dict[str, float]:
+def workers(path: Path, n: int, batch_size: int = 100) -> dict[str, float]:
     from hepreint import RunOptions, load_analysis
     from hepreint.engine.processor import Processor
     from hepreint.engine.runner import execute
 
     proc = Processor([load_analysis(TTH)], seed=1)
-    opts = RunOptions(executor="processes", workers=n, batch_size=500)
+    opts = RunOptions(executor="processes", workers=n, batch_size=batch_size)
     t0 = time.perf_counter()
     acc = execute(proc, [path], opts)
     dt = time.perf_counter() - t0
