@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def _inputs(example: Path, tmp: Path, n: int = 6) -> list[str]:
+def _inputs(example: Path, tmp: Path, n: int = 12) -> list[str]:
     out = []
     for i in range(n):
         p = tmp / f"copy{i}.hepmc3.gz"
@@ -54,7 +54,7 @@ def test_signal_keeps_finished_events(
     )  # fmt: skip
     deadline = time.time() + 120
     # wait until events are being processed (the first batches take a few seconds)
-    time.sleep(6)
+    time.sleep(8)
     kids = _children(proc.pid)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=max(5, deadline - time.time()))
