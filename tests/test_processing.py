@@ -111,3 +111,18 @@ def test_limits_survive_few_mc_events(example_sample: Path) -> None:
     assert 0 < bands[0] <= bands[1] <= bands[2] <= bands[3] <= bands[4]
     assert lim.mu_limit_obs is not None and 0 < lim.mu_limit_obs < 10
     assert any("raw MC event" in w for w in lim.warnings)
+
+
+@pytest.mark.parametrize(
+    ("variable", "expr"),
+    [("ratio", "n_jets / (n_jets - n_jets)"), ("lead_ratio", "jets.pt / (jets.pt - jets.pt)")],
+)
+def test_non_finite_variable_is_a_spec_error(
+    example_sample: Path, tmp_path: Path, variable: str, expr: str
+) -> None:
+    # inf/NaN from a division by zero would pass or fail cuts arbitrarily: refused, with place
+    d = _copy_tth(
+        tmp_path, '  n_lep: "count(leptons)"', f'  n_lep: "count(leptons)"\n  {variable}: "{expr}"'
+    )
+    with pytest.raises(SpecError, match=rf"variables.{variable}.*gives (nan|inf) in event \d+"):
+        run(d, [example_sample], RunOptions(max_events=20))

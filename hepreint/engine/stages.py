@@ -78,8 +78,33 @@ def variables(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
     values: dict[str, Any] = dict(state.parameters)
     values.update(state.collections)
     for name, expr in plan.analysis.variables.items():
-        values[name] = expr(Scope(values))
+        with np.errstate(all="ignore"):  # non-finite results are refused below, with a place
+            value = expr(Scope(values))
+        values[name] = _finite(value, expr, ctx)
     state.values = values
+
+
+def _finite(x: Any, expr: Compiled, ctx: Context) -> Any:
+    """A variable's value, refused when arithmetic made it inf or NaN (a division by zero, log
+    of 0): such a value would pass or fail cuts arbitrarily and give wrong yields quietly.
+    Absent values (an object an event does not have) are None, not NaN, and stay allowed."""
+    try:
+        flat = ak.flatten(x, axis=None) if isinstance(x, ak.Array) else x
+        arr = np.asarray(flat)
+    except (TypeError, ValueError):  # records or objects: not a number
+        return x
+    if arr.dtype.kind != "f":
+        return x
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = _first_bad_event(x, bad)
+        i = min(i, len(ctx.batch) - 1)
+        raise SpecError(
+            f"{expr.describe()}: gives {arr[bad][0]} in event "
+            f"{int(ctx.batch.event_numbers[i])} of {ctx.batch.source} (a division by zero or "
+            "a log of 0?); guard the expression, e.g. where(x > 0, y / x, -1)"
+        )
+    return x
 
 
 def selection(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
@@ -129,7 +154,9 @@ STAGES: tuple[tuple[str, Stage], ...] = (
 
 def _factor(expr: Compiled, scope: Scope, ctx: Context, what: str) -> np.ndarray:
     """A finite per-event weight factor, or a SpecError naming the expression and the event."""
-    x = _per_event(expr(scope), len(ctx.batch), expr.describe(), fill=0.0).astype(np.float64)
+    with np.errstate(all="ignore"):  # a non-finite factor is refused below, with its place
+        value = expr(scope)
+    x = _per_event(value, len(ctx.batch), expr.describe(), fill=0.0).astype(np.float64)
     bad = ~np.isfinite(x)
     if bad.any():
         i = int(np.argmax(bad))
@@ -139,6 +166,16 @@ def _factor(expr: Compiled, scope: Scope, ctx: Context, what: str) -> np.ndarray
             "(e.g. where(count(jets) > 4, ..., 1))"
         )
     return x
+
+
+def _first_bad_event(x: Any, bad: np.ndarray) -> int:
+    """Index of the first event holding a non-finite value (for the message)."""
+    if not isinstance(x, ak.Array):
+        return int(np.argmax(np.asarray(bad).reshape(-1))) if np.ndim(bad) else 0
+    per_event = ~np.isfinite(ak.fill_none(x, 0.0))
+    while per_event.ndim > 1:
+        per_event = ak.any(per_event, axis=-1)
+    return int(np.argmax(np.asarray(ak.fill_none(per_event, False))))
 
 
 def _per_event(x: Any, n: int, what: str, *, fill: Any) -> np.ndarray:
