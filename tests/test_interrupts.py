@@ -40,6 +40,7 @@ def _children(pid: int) -> list[int]:
         (signal.SIGINT, 130, []),
         (signal.SIGTERM, 143, []),
         (signal.SIGINT, 130, ["--executor", "processes", "--workers", "2"]),
+        (signal.SIGTERM, 143, ["--executor", "dask", "--workers", "2"]),
     ],
 )
 def test_signal_keeps_finished_events(
@@ -60,6 +61,7 @@ def test_signal_keeps_finished_events(
     _, err = proc.communicate(timeout=max(5, deadline - time.time()))
     assert proc.returncode == code, err
     assert f"interrupted by {signal.Signals(sig).name}" in err
+    assert "Traceback" not in err and "WARNING" not in err
     doc = json.loads((out / "results.json").read_text())
     jsonschema.validate(doc, load_schema("results"))
     assert doc["status"] == "partial"

@@ -9,6 +9,7 @@ never change a number: draws belong to events and yields add exactly.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -329,7 +330,7 @@ def _on_dask(
             ) from None
     else:
         cluster = LocalCluster(n_workers=opts.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)  # fmt: skip
+                               dashboard_address=None, silence_logs=logging.ERROR)  # fmt: skip
         client = Client(cluster)
     try:
         futures = [client.submit(run_share, spec, s, opts, pure=False) for s in shares]
