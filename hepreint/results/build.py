@@ -55,13 +55,17 @@ def build_results(
     for r in reports:
         for msg in r["bad_event_messages"]:
             warnings.append(f"skipped bad event: {msg}")
+        warnings += r["warnings"]
     if a.metadata.get("approximations"):
         warnings.append("approximate preservation: " + "; ".join(a.metadata["approximations"]))
     prov: dict[str, Any] = {
         "hepreint_version": __version__,
         "analysis_sha256": a.digest(),
         "analysis_parameters": a.parameters,
-        "inputs": [{k: v for k, v in r.items() if k != "bad_event_messages"} for r in reports],
+        "inputs": [
+            {k: v for k, v in r.items() if k not in ("bad_event_messages", "warnings")}
+            for r in reports
+        ],
         "seed": opts.seed,
         "batch_size": opts.batch_size,
         "executor": opts.executor,
@@ -122,9 +126,12 @@ def _merged_reports(reports: list[Any]) -> list[dict[str, Any]]:
                 "events_read": 0,
                 "bad_events_skipped": 0,
                 "bad_event_messages": [],
+                "warnings": [],
             },
         )
         e["events_read"] += int(r.n_events_read)
         e["bad_events_skipped"] += int(getattr(r, "n_bad_skipped", 0))
         e["bad_event_messages"] += list(getattr(r, "bad_event_messages", []))
+        # what a reader accepted but the user must know (e.g. unknown PDG codes), once per file
+        e["warnings"] += [w for w in getattr(r, "warnings", []) if w not in e["warnings"]]
     return list(out.values())
