@@ -45,6 +45,7 @@ from hepreint.io.detect import FileInfo, file_identity, open_decompressed, scan_
 from hepreint.io.places import Places
 from hepreint.io.split import EventText, StrayText, census, split_events
 from hepreint.io.stream import (
+    BatchIterator,
     RunCount,
     Selection,
     _pyhepmc_columns,
@@ -286,7 +287,7 @@ def _reference_weights(
     return weights
 
 
-class ShareStream:
+class ShareStream(BatchIterator):
     """Iterator over the :class:`EventBatch` of one share, with ``reports`` (one, for the
     share's file) filled as it goes; see :func:`merge_reports` to add up a file's shares."""
 
@@ -307,19 +308,6 @@ class ShareStream:
         self.reports: list[ReadReport] = [self.report]
         self._run = RunCount()
         self._it = self._generate()
-
-    @property
-    def events_read(self) -> int:
-        return self._run.events_read
-
-    def __iter__(self) -> ShareStream:
-        return self
-
-    def __next__(self) -> EventBatch:
-        return next(self._it)
-
-    def close(self) -> None:
-        self._it.close()
 
     def _generate(self) -> Generator[EventBatch, None, None]:
         share, info, report = self.share, self.info, self.report

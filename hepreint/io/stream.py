@@ -287,7 +287,28 @@ def _checked(
         yield item
 
 
-class EventStream:
+class BatchIterator:
+    """What every reader's iterator shares: batches from ``_it``, the count in ``_run``."""
+
+    _run: RunCount
+    _it: Generator[EventBatch, None, None]
+
+    @property
+    def events_read(self) -> int:
+        """Events delivered so far in batches, over all files."""
+        return self._run.events_read
+
+    def __iter__(self) -> BatchIterator:
+        return self
+
+    def __next__(self) -> EventBatch:
+        return next(self._it)
+
+    def close(self) -> None:
+        self._it.close()
+
+
+class EventStream(BatchIterator):
     """Iterator over :class:`EventBatch` of several files, with ``reports`` filled as it goes.
 
     All files are checked (exist, non-empty, HepMC format) before the first batch, so a typo in
@@ -318,20 +339,6 @@ class EventStream:
         self.reports: list[ReadReport] = []
         self._run = RunCount()
         self._it = self._generate()
-
-    @property
-    def events_read(self) -> int:
-        """Events delivered so far in batches, over all files."""
-        return self._run.events_read
-
-    def __iter__(self) -> EventStream:
-        return self
-
-    def __next__(self) -> EventBatch:
-        return next(self._it)
-
-    def close(self) -> None:
-        self._it.close()
 
     def _generate(self) -> Generator[EventBatch, None, None]:
         to_skip = self.skip
