@@ -148,7 +148,7 @@ def load_analysis(path: str | Path) -> Analysis:
     doc = load_yaml(yaml_path)
     if not isinstance(doc.data, dict):
         raise SpecError(f"{yaml_path}: expected a mapping at the top level (schema, metadata, ...)")
-    problems = validate(doc.data, "analysis", doc)
+    problems = validate(doc.data, "analysis", doc, finite=True)
     if problems:
         raise SpecError(_join(yaml_path, problems))
     return _Builder(doc).build()
