@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import awkward as ak
-import numpy as np
 
 from hepreint.analysis.functions import CONSTANTS, FUNCTIONS
+from hepreint.analysis.logic import and_ as _and
+from hepreint.analysis.logic import not_ as _not
+from hepreint.analysis.logic import or_ as _or
 
 #: Object attributes an expression may read: vector kinematics plus the fields hepreint's
 #: object builders attach. Anything else (``layout``, ``__class__``...) is refused.
@@ -48,6 +51,16 @@ _CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
 }
 
 Evaluator = Callable[["Scope"], Any]
+
+#: deepest nesting an expression may have. Left-deep chains (``a + b - c + ...``, the way
+#: Python parses a long sum) count as one level however long they are, so this only refuses
+#: real nesting (brackets in brackets, ``- - - x``), which the compiler and the evaluator
+#: handle recursively, a few stack frames per level under Python's limit of 1000.
+MAX_NESTING = 100
+#: longest expression text (characters): the longest shipped one has ~100
+MAX_LENGTH = 100_000
+#: largest integer constant; beyond it numpy overflows at run time
+MAX_INT = 2**63 - 1
 
 
 class ExpressionError(ValueError):
@@ -82,36 +95,6 @@ def _suggest(name: str, known: set[str] | frozenset[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _known(x: Any) -> Any:
-    """True where x has a value (not an absent object)."""
-    return ~ak.is_none(x, axis=-1) if isinstance(x, ak.Array) else True
-
-
-def _and(a: Any, b: Any) -> Any:
-    """Three-valued (Kleene) and: an absent object gives None unless the other side is False.
-
-    Cuts treat None as failed at the very end, so ``not (jets[3].pt > 30)`` fails for a
-    three-jet event instead of passing, exactly like ``jets[3].pt <= 30``.
-    """
-    if not (isinstance(a, ak.Array) or isinstance(b, ak.Array)):
-        return a & b
-    value = _fill(a, False) & _fill(b, False)
-    known = (_known(a) & _known(b)) | ~_fill(a, True) | ~_fill(b, True)
-    return ak.mask(value, known)
-
-
-def _or(a: Any, b: Any) -> Any:
-    if not (isinstance(a, ak.Array) or isinstance(b, ak.Array)):
-        return a | b
-    value = _fill(a, False) | _fill(b, False)
-    known = (_known(a) & _known(b)) | value
-    return ak.mask(value, known)
-
-
-def _fill(x: Any, v: bool) -> Any:
-    return ak.fill_none(x, v, axis=-1) if isinstance(x, ak.Array) else x
-
-
 def compile_expression(
     source: str | int | float | bool,
     known: set[str] | frozenset[str],
@@ -124,18 +107,94 @@ def compile_expression(
     ``flavour``) refer to the object being selected.
     """
     if isinstance(source, bool | int | float):
-        value = source
+        value = _number(source)
         return Compiled(str(source), lambda scope: value)
     text = str(source).strip()
     if not text:
         raise ExpressionError("empty expression")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"{len(text)} characters, more than {MAX_LENGTH}; split it into variables"
+        )
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error at column {exc.offset}: {exc.msg}") from None
+    except (RecursionError, MemoryError):  # Python's parser: ~3000-term chains, deep nesting
+        raise ExpressionError(
+            "too long or nested too deeply for Python's parser; split it into variables"
+        ) from None
+    except ValueError as exc:  # null bytes, integer literals of thousands of digits
+        raise ExpressionError(f"cannot be parsed ({exc})") from None
+    depth = _nesting(tree.body)
+    if depth > MAX_NESTING:
+        raise ExpressionError(f"nested more than {MAX_NESTING} levels; split it into variables")
     used: set[str] = set()
     fn = _Compiler(known, object_scope, used).visit(tree.body)
     return Compiled(text, fn, frozenset(used))
+
+
+def _number(value: bool | int | float) -> bool | int | float:
+    """A literal number, refused if a float64 cannot hold it (``1e999`` is inf, ``.nan``)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        raise ExpressionError(f"integer {str(value)[:20]}... is too large; write it as 1e20")
+    if not math.isfinite(value):
+        raise ExpressionError(f"number {value!r} is not finite; write a finite number")
+    return value
+
+
+def _chain(node: ast.BinOp) -> tuple[ast.expr, list[tuple[ast.operator, ast.expr]]]:
+    """``a + b * c - d`` parsed left-deep as ``((a + (b*c)) - d)`` -> ``a, [(+, b*c), (-, d)]``."""
+    rest: list[tuple[ast.operator, ast.expr]] = []
+    cur: ast.expr = node
+    while isinstance(cur, ast.BinOp):
+        rest.append((cur.op, cur.right))
+        cur = cur.left
+    rest.reverse()
+    return cur, rest
+
+
+def _nesting(root: ast.AST) -> int:
+    """Nesting depth of ``root``, without recursion; a left-deep operator chain is one level."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            break
+        if isinstance(node, ast.BinOp):
+            base, rest = _chain(node)
+            stack.append((base, depth + 1))
+            stack.extend((right, depth + 1) for _, right in rest)
+        else:
+            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+class _Const:
+    """An evaluator of a constant, so that constant arithmetic is folded (and checked) once."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __call__(self, scope: Scope) -> Any:
+        return self.value
+
+
+def _fold(op: Callable[[Any, Any], Any], a: Any, b: Any) -> _Const:
+    """``op(a, b)`` on constants, refusing what would hang (``9**9**9``) or not be a number."""
+    try:
+        if op is operator.pow and isinstance(a, int) and isinstance(b, int) and b > 0:
+            math.pow(float(a), float(b))  # OverflowError first, before an exact huge int
+        value = op(a, b)
+    except (ZeroDivisionError, OverflowError) as exc:
+        raise ExpressionError(f"constant arithmetic {a!r} and {b!r} fails: {exc}") from None
+    if not isinstance(value, int | float):
+        raise ExpressionError(f"constant arithmetic on {a!r} and {b!r} gives {value!r}")
+    return _Const(_number(value))
 
 
 @dataclass
@@ -158,7 +217,7 @@ class _Compiler:
     def _Constant(self, node: ast.Constant) -> Evaluator:
         value = node.value
         if isinstance(value, bool) or isinstance(value, int | float):
-            return lambda scope: value
+            return _Const(_number(value))
         raise ExpressionError(f"constant {value!r} is not allowed here (numbers only)")
 
     def _Name(self, node: ast.Name) -> Evaluator:
@@ -218,15 +277,35 @@ class _Compiler:
         raise ExpressionError("slice bounds must be non-negative integers")
 
     def _BinOp(self, node: ast.BinOp) -> Evaluator:
-        op = _BINOPS.get(type(node.op))
-        if op is None:
-            raise ExpressionError(f"operator {type(node.op).__name__} is not allowed")
-        left, right = self.visit(node.left), self.visit(node.right)
-        return lambda scope: op(left(scope), right(scope))
+        """A whole left-deep chain at once, evaluated in a loop (a 1000-term sum is fine)."""
+        base, rest = _chain(node)
+        first = self.visit(base)
+        steps: list[tuple[Callable[[Any, Any], Any], Evaluator]] = []
+        for op_node, right_node in rest:
+            op = _BINOPS.get(type(op_node))
+            if op is None:
+                raise ExpressionError(f"operator {type(op_node).__name__} is not allowed")
+            right = self.visit(right_node)
+            if not steps and isinstance(first, _Const) and isinstance(right, _Const):
+                first = _fold(op, first.value, right.value)
+            else:
+                steps.append((op, right))
+        if not steps:
+            return first
+
+        def run(scope: Scope) -> Any:
+            out = first(scope)
+            for op, right in steps:
+                out = op(out, right(scope))
+            return out
+
+        return run
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Evaluator:
         operand = self.visit(node.operand)
         if isinstance(node.op, ast.USub):
+            if isinstance(operand, _Const) and not isinstance(operand.value, bool):
+                return _Const(-operand.value)
             return lambda scope: -operand(scope)
         if isinstance(node.op, ast.UAdd):
             return operand
@@ -298,9 +377,3 @@ class _Compiler:
 
 def _literal(value: str) -> Evaluator:
     return lambda scope: value
-
-
-def _not(x: Any) -> Any:
-    if isinstance(x, ak.Array | np.ndarray):
-        return ~x  # None stays None: not(absent) is still absent
-    return not x

@@ -21,6 +21,9 @@ from hepreint.errors import SpecError
 
 ALL_EVENTS = "all events"
 
+#: longest chain of region parents (a region's steps are built by recursion over its parents)
+MAX_PARENTS = 100
+
 #: object keys that are not builder parameters
 DESCRIPTIVE = ("type", "where", "source")
 
@@ -147,7 +150,11 @@ def load_analysis(path: str | Path) -> Analysis:
         raise SpecError(f"{yaml_path}: missing; an analysis directory must hold analysis.yaml")
     doc = load_yaml(yaml_path)
     if not isinstance(doc.data, dict):
-        raise SpecError(f"{yaml_path}: expected a mapping at the top level (schema, metadata, ...)")
+        found = "nothing (empty file)" if doc.data is None else f"a {type(doc.data).__name__}"
+        raise SpecError(
+            f"{yaml_path}:1: found {found} at the top level; expected a mapping "
+            "(schema: hepreint-analysis/1, metadata: ..., objects: ...)"
+        )
     problems = validate(doc.data, "analysis", doc, finite=True)
     if problems:
         raise SpecError(_join(yaml_path, problems))
@@ -172,7 +179,8 @@ class _Builder:
         try:
             return replace(compile_expression(source, known, **kw), where=self.doc.where(key))
         except ExpressionError as exc:
-            self.err(key, f"{exc} in {str(source)!r}")
+            text = str(source)
+            self.err(key, f"{exc} in {text if len(text) <= 80 else text[:77] + '...'!r}")
             return None
 
     def build(self) -> Analysis:
@@ -306,6 +314,12 @@ class _Builder:
                     self.err(key + ("parent",), _unknown("region", parent, set(spec)))
                 elif parent in chain:
                     self.err(key + ("parent",), f"regions form a cycle: {' -> '.join(chain)}")
+                elif len(chain) >= MAX_PARENTS:
+                    self.err(
+                        key + ("parent",),
+                        f"more than {MAX_PARENTS} generations of parent regions; "
+                        "give a region its cuts instead of a longer chain",
+                    )
                 else:
                     out = steps(parent, chain + (parent,))
             for i, c in enumerate(r.get("cuts", [])):
