@@ -33,6 +33,9 @@ class ReadReport:
     #: broken events passed over because of ``skip_bad_events``
     n_bad_skipped: int = 0
     bad_event_messages: list[str] = field(default_factory=list)
+    #: what was kept but looks wrong (:mod:`hepreint.io.vet`), one line each naming the file:
+    #: unknown particle ids, empty events, event numbers that go back
+    warnings: list[str] = field(default_factory=list)
     #: the file (share) was read to its end (False when stopped by max_events or an error)
     complete: bool = False
     weight_names: tuple[str, ...] = ()

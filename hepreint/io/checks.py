@@ -17,6 +17,8 @@ from hepreint.io.split import EventText
 
 #: HepMC2 ``V barcode id x y z ctau n_orphans_in n_out ...``: the particles that follow it
 _HEPMC2_VERTEX = re.compile(rb"\nV (-?[0-9]+)(?: [^ \n]+){5} ([0-9]+) ([0-9]+)")
+_INTEGER = re.compile(rb"[-+]?[0-9]+")
+INT64 = 2**63
 
 
 class EventProblem(Exception):
@@ -54,6 +56,28 @@ def _declared_counts(fmt: str, event: EventText) -> tuple[int | None, int | None
     return vertices, particles, data
 
 
+def event_number(event: EventText) -> int:
+    """The event number as the E line's text says (pyhepmc stores an ``int``: it would wrap
+    numbers beyond 2^31 silently); EventProblem unless an integer that fits int64."""
+    data = event.data
+    fields = data[: data.find(b"\n")].split(maxsplit=2)
+    token = fields[1] if len(fields) > 1 else b""
+    shown = token[:40].decode(errors="replace")
+    if not _INTEGER.fullmatch(token):
+        raise EventProblem(
+            f"event number {shown!r} on the E line is not an integer; the E line was damaged",
+            line=event.line,
+        )
+    number = int(token)
+    if not -INT64 <= number < INT64:
+        raise EventProblem(
+            f"event number {shown} does not fit a 64-bit integer (|n| >= 2^63); the E line "
+            "was damaged or the generator's counter overflowed",
+            line=event.line,
+        )
+    return number
+
+
 def check_text(fmt: str, event: EventText) -> bytes:
     """Checks on the raw text that do not need pyhepmc; catch what its readers let through.
 
@@ -73,6 +97,7 @@ def check_text(fmt: str, event: EventText) -> bytes:
         at = int(c.starts[c.bad_line])
         shown = data[at : at + 40].split(b"\n")[0]
         raise EventProblem(f"line is not a HepMC record ({shown!r})", line=event.line + c.bad_line)
+    event_number(event)
     if n_particles is None or n_vertices is None:
         raise EventProblem(f"malformed E line ({data[:60].splitlines()[0]!r})", line=event.line)
     # HepMC3 writes no V line for a vertex with a single mother and no attributes

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pyhepmc
 
-from hepreint.io.checks import EventProblem
+from hepreint.io.checks import EventProblem, event_number
 from hepreint.io.detect import HEPMC3
 from hepreint.io.split import EventText
+from hepreint.io.vet import bad_momenta, event_notes, momentum_problem
 from hepreint.io.weights import check_weights
 from hepreint.io.xsec import xsec_hepmc2, xsec_hepmc3
 
@@ -42,6 +43,8 @@ class EventColumns:
     weight_names: tuple[str, ...] | None
     event_number: int
     xsec: tuple[float, float] | None
+    #: what is unusual but kept (:mod:`hepreint.io.vet`): the read loop makes them warnings
+    notes: tuple[str, ...] = ()
 
     @property
     def n_particles(self) -> int:
@@ -84,30 +87,60 @@ def _float_view(table: np.ndarray) -> np.ndarray:
     )
 
 
-def nonfinite_problem(i: int, pid: int, values: Iterable[float]) -> EventProblem:
-    """Particle ``i`` has NaN/inf among ``values`` (mass, px, py, pz, e)."""
+def nonfinite_problem(
+    i: int, pid: int, values: Iterable[float], line: int | None = None
+) -> EventProblem:
+    """Particle ``i`` has NaN/inf among ``values`` (mass, px, py, pz, e), on file ``line``."""
     shown = ", ".join(f"{k}={v}" for k, v in zip(_FLOAT_FIELDS, values, strict=True))
     return EventProblem(
-        f"particle {i} (pid {pid}) has a non-finite momentum ({shown}); the generator wrote NaN/inf"
+        f"particle {i} (pid {pid}) has a non-finite momentum ({shown}); the generator wrote "
+        "NaN/inf",
+        line=line,
     )
+
+
+def particle_line(event: EventText, i: int, pid: int) -> int | None:
+    """File line of the ``i``-th particle of a pyhepmc event: its ``i``-th P line, if that
+    line's id field says ``pid`` (else unknown: the E line is named)."""
+    c = event.census
+    rows = np.flatnonzero(c.heads == ord("P"))
+    if i >= len(rows):
+        return None
+    at = int(c.starts[rows[i]])
+    fields = event.data[at : at + 200].split(maxsplit=4)
+    k = 3 if event.fmt == HEPMC3 else 2
+    try:
+        ok = int(fields[k]) == pid
+    except (IndexError, ValueError):
+        ok = False
+    return event.line + int(rows[i]) if ok else None
 
 
 def to_columns(evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData, event: EventText) -> EventColumns:
     """Convert a parsed event to GeV columns; raise EventProblem on non-finite momenta."""
     table = np.asarray(data.particles)
-    floats = _float_view(table)
-    if evt.momentum_unit == _MEV:
-        table = table.copy()
+    if len(table):
         floats = _float_view(table)
-        floats /= 1000.0
-    finite = np.isfinite(floats)
-    if not finite.all():
-        i = int(np.flatnonzero(~finite.all(axis=1))[0])
-        raise nonfinite_problem(i, int(table["pid"][i]), floats[i])
+        if evt.momentum_unit == _MEV:
+            table = table.copy()
+            floats = _float_view(table)
+            floats /= 1000.0
+        finite = np.isfinite(floats)
+        if not finite.all():
+            i = int(np.flatnonzero(~finite.all(axis=1))[0])
+            pid = int(table["pid"][i])
+            raise nonfinite_problem(i, pid, floats[i], particle_line(event, i, pid))
     links1 = np.asarray(data.links1)
     links2 = np.asarray(data.links2)
     parent = first_mothers(len(table), len(data.vertices), links1, links2)
     columns = table_columns(table, parent)
+    p4 = [columns[k] for k in ("px", "py", "pz", "E")]
+    bad = np.flatnonzero(bad_momenta(p4[0], p4[1], p4[2], p4[3], columns["status"]))
+    if len(bad):
+        i = int(bad[0])
+        pid, status = int(columns["pid"][i]), int(columns["status"][i])
+        row = (float(p4[0][i]), float(p4[1][i]), float(p4[2][i]), float(p4[3][i]))
+        raise momentum_problem(i, pid, status, row, particle_line(event, i, pid))
     weights = list(evt.weights)
     run_info = evt.run_info
     names = None
@@ -115,7 +148,8 @@ def to_columns(evt: pyhepmc.GenEvent, data: pyhepmc.GenEventData, event: EventTe
         names = tuple(run_info.weight_names) or None
     check_weights(event, weights, names)
     xsec = xsec_hepmc3(event) if event.fmt == HEPMC3 else xsec_hepmc2(evt)
-    return EventColumns(columns, weights, names, int(evt.event_number), xsec)
+    notes = event_notes(columns["pid"])
+    return EventColumns(columns, weights, names, event_number(event), xsec, notes)
 
 
 def table_columns(table: np.ndarray, parent: np.ndarray) -> dict[str, np.ndarray]:

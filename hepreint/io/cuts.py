@@ -59,6 +59,27 @@ def next_event_at(path: str | Path, pos: int, end: int | None) -> int | None:
             size = min(size * 2, COUNT_BLOCK)
 
 
+def event_before(path: str | Path, start: int) -> bytes | None:
+    """The text of the event that ends at ``start`` (an E line of an uncompressed file), as
+    the splitter would give it (without a listing trailer), or None at the first event.
+
+    Reads backwards in growing blocks until the previous ``\nE ``: about one event."""
+    with Path(path).open("rb") as f:
+        lo, size, buf = start, SEARCH_BLOCK, b""
+        while lo > 0:
+            step = min(size, lo)
+            lo -= step
+            f.seek(lo)
+            buf = f.read(step) + buf
+            j = buf.rfind(_EVENT_START, 0, len(buf) - 1)
+            if j >= 0 or (lo == 0 and buf.startswith(b"E ")):
+                text = buf[j + 1 :] if j >= 0 else buf
+                trailer = text.find(b"\nHepMC::")
+                return text if trailer < 0 else text[: trailer + 1]
+            size = min(size * 2, COUNT_BLOCK)
+    return None
+
+
 def event_offsets(info: FileInfo, upto: int) -> np.ndarray:
     """Decompressed offsets (int64) of the file's first ``upto`` events (fewer if it has
     fewer): the events are counted, not parsed, and reading stops at the ``upto``-th."""

@@ -36,6 +36,7 @@ from hepreint.io.checks import EventProblem
 from hepreint.io.columns import EventColumns, nonfinite_problem
 from hepreint.io.fast_event import INT32, V_LINE, P, Prep, V, diagnose, prepare
 from hepreint.io.split import EventText
+from hepreint.io.vet import bad_momenta, block_notes, momentum_problem
 
 Result = EventColumns | EventProblem | None
 
@@ -365,12 +366,18 @@ def _momenta(block: _Block, particles: _Particles, values: np.ndarray) -> list[n
     finite = np.isfinite(momenta[0])
     for column in momenta[1:]:
         finite &= np.isfinite(column)
-    for e in np.unique(p_ev[~finite]).tolist():
-        g = int(np.flatnonzero(~finite & (p_ev == e))[0])
-        row = [column[g] for column in momenta]
-        block.problems.setdefault(
-            e, nonfinite_problem(int(particles.local[g]), int(pid[g]), [row[4], *row[:4]])
-        )
+    bad = bad_momenta(momenta[0], momenta[1], momenta[2], momenta[3], status)
+    for mask, nonfinite in ((~finite, True), (bad, False)):
+        for e in np.unique(p_ev[mask]).tolist():
+            g = int(np.flatnonzero(mask & (p_ev == e))[0])
+            i, row = int(particles.local[g]), [float(column[g]) for column in momenta]
+            line = block.preps[e].event.line + int(particles.lines[g] - block.line_base[e])
+            problem = (
+                nonfinite_problem(i, int(pid[g]), [row[4], *row[:4]], line)
+                if nonfinite
+                else momentum_problem(i, int(pid[g]), int(status[g]), row[:4], line)
+            )
+            block.problems.setdefault(e, problem)
     return [*momenta, pid, status]
 
 
@@ -380,6 +387,7 @@ def _results(
     """Per event: its problem, ``None`` (delegated), or its slices of the block's columns."""
     px, py, pz, energy, mass, pid, status = columns
     p_first = particles.first
+    notes = block_notes(pid, particles.ev, p_first)
     results: list[Result] = []
     for e, prep in enumerate(block.preps):
         if e in block.problems:
@@ -393,6 +401,6 @@ def _results(
                 "pid": pid[a:b], "status": status[a:b], "parent": parent32[a:b],
             }  # fmt: skip
             results.append(
-                EventColumns(columns_e, prep.weights, prep.names, prep.number, prep.xsec)
+                EventColumns(columns_e, prep.weights, prep.names, prep.number, prep.xsec, notes[e])
             )
     return results

@@ -98,8 +98,6 @@ def prepare(event: EventText) -> Prep | EventProblem | None:
         number, n_vertices = int(fields[1]), int(fields[2])
     except (IndexError, ValueError):
         return None
-    if not -INT32 <= number < INT32:
-        return None
     mev = False
     if c["U"]:
         units = line_at(data, data.find(b"\nU ") + 1).split()

@@ -112,7 +112,7 @@ def read_event(event: EventText) -> tuple[pyhepmc.GenEvent, pyhepmc.GenEventData
     if ok:
         # (len(evt.particles) would build 1000s of Python objects; the table is needed anyway)
         evt.write_data(data)
-    if not ok or len(data.particles) == 0:
+    if not ok or (len(data.particles) == 0 and event.census["P"] > 0):
         reason, bad = _why(fmt, event.header, text)
         raise EventProblem(
             f"pyhepmc cannot parse it ({reason})", line=_line_of(event.data, bad, event.line)

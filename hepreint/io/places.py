@@ -100,15 +100,22 @@ class Places:
 
     def broken(
         self, event: EventText, what: str, line: int | None, truncated: bool,
-        delivered: int | None,
+        delivered: int | None, skipped: int = 0,
     ) -> str:  # fmt: skip
-        """The message for a broken event (``what``: the problem, ``line`` as split)."""
+        """The message for a broken event (``what``: the problem, ``line`` as split;
+        ``skipped``: it is passed over (``--skip-bad-events``), the n-th of the file so far)."""
         info = self.info
         number = event.data[: event.data.find(b"\n")].split()[1:2]
         number_text = f", event number {number[0].decode(errors='replace')}" if number else ""
         line = self.line(line or event.line)
         ordinal = self.ordinal(event)
         stop = self.max_events(delivered, event, through=False)
+        if skipped:
+            cut = f"truncated at {self.where} {event.offset + len(event.data)}: " * truncated
+            return (
+                f"{info.path}: event {ordinal} (line {line}, {self.where} {event.offset}"
+                f"{number_text}) is broken: {cut}{what}; skipped; {skipped} so far"
+            )
         if truncated:
             return (
                 f"{info.path}: truncated at {self.where} {event.offset + len(event.data)} "

@@ -40,9 +40,10 @@ from hepreint.errors import InputError
 from hepreint.events.batch import EventBatch
 from hepreint.io.assemble import ReadReport
 from hepreint.io.checks import EventProblem
-from hepreint.io.cuts import event_offsets, next_event_at
+from hepreint.io.cuts import event_before, event_offsets, next_event_at
 from hepreint.io.detect import FileInfo, file_identity, open_decompressed, scan_file
 from hepreint.io.places import Places
+from hepreint.io.sequence import merge_warnings
 from hepreint.io.split import EventText, StrayText, census, split_events
 from hepreint.io.stream import (
     BatchIterator,
@@ -316,6 +317,7 @@ class ShareStream(BatchIterator):
             report.complete = not share.limited
             return
         split: dict[str, Any] = {}
+        before = None
         if share.kind == "bytes":
             stream = Path(info.path).open("rb")
             if share.start:
@@ -328,6 +330,7 @@ class ShareStream(BatchIterator):
                     )
                 stream.seek(share.start)
                 split = {"start": share.start, "header": info.header, "fmt": info.format}
+                before = event_before(info.path, share.start)
             split["stop"] = share.stop
             select = Selection(count_skipped=False, limited=share.limited)
         else:
@@ -341,7 +344,7 @@ class ShareStream(BatchIterator):
             select=select, run=self._run, batch_size=self.batch_size,
             skip_bad_events=self.skip_bad_events, split=split, serial=False,
             reference_weights=_reference_weights(info, share),
-            check_header=self._check_header if share.kind == "bytes" else None,
+            check_header=self._check_header if share.kind == "bytes" else None, before=before,
         )  # fmt: skip
 
     def _check_header(self, event: EventText | StrayText) -> None:
@@ -376,8 +379,10 @@ def merge_reports(reports: Sequence[ReadReport]) -> list[ReadReport]:
     for r in reports:
         m = merged.get(r.path)
         if m is None:
-            merged[r.path] = replace(r, bad_event_messages=list(r.bad_event_messages))
+            merged[r.path] = replace(r, bad_event_messages=list(r.bad_event_messages), warnings=[])
+            merge_warnings(merged[r.path].warnings, r.warnings)
             continue
+        merge_warnings(m.warnings, r.warnings)
         m.n_events_read += r.n_events_read
         m.n_skipped += r.n_skipped
         m.n_bad_skipped += r.n_bad_skipped

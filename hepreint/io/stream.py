@@ -31,6 +31,7 @@ from hepreint.io.detect import HEPMC3, FileInfo, describe_foreign, open_decompre
 from hepreint.io.fast import Result, parse_events
 from hepreint.io.hepmc import read_event
 from hepreint.io.places import Places
+from hepreint.io.sequence import SkippedBadEvent, Vetter
 from hepreint.io.split import EventText, StrayText, split_events
 
 __all__ = ["READERS", "EventStream", "ReadReport", "Selection", "read_events", "read_file"]
@@ -162,6 +163,7 @@ def read_file(  # noqa: PLR0912, PLR0915 (one loop, its cases in order)
     run: RunCount, batch_size: int, skip_bad_events: bool, split: dict[str, Any],
     reference_weights: Callable[[EventText, EventText | None], int | None] | None = None,
     check_header: Callable[[EventText | StrayText], None] | None = None, serial: bool = True,
+    before: bytes | None = None,
 ) -> Generator[EventBatch, None, int]:  # fmt: skip
     """Read the selected events of ``stream`` (opened on ``info``; closed here) into batches.
 
@@ -171,6 +173,7 @@ def read_file(  # noqa: PLR0912, PLR0915 (one loop, its cases in order)
     the file), for a share that may not parse that event; ``None``: the first parsed event's.
     ``check_header``: called on every split item (a share refuses a header change).
     ``serial``: the stream's own counts give the ``--max-events`` advice.
+    ``before``: the text of the event before the split's first (see :class:`Vetter`).
     Returns the number of events passed over before ``select.first``.
     """
     builder = BatchBuilder()
@@ -181,6 +184,7 @@ def read_file(  # noqa: PLR0912, PLR0915 (one loop, its cases in order)
     last: EventText | None = None
     skipped = taken = 0
     seen_first: EventText | None = None  # the window's first event, if passed over unparsed
+    vet = Vetter(report, places, before)
 
     def flush() -> EventBatch:
         batch = builder.build(
@@ -224,6 +228,7 @@ def read_file(  # noqa: PLR0912, PLR0915 (one loop, its cases in order)
             if columns is None:
                 if select.last is not None and event.ordinal > select.last:
                     break
+                vet.follow(event, parsed=False)
                 last = event
                 if event.ordinal == select.first + 1:
                     seen_first = event
@@ -233,6 +238,7 @@ def read_file(  # noqa: PLR0912, PLR0915 (one loop, its cases in order)
                 continue
             last = event
             try:
+                vet.follow(event, parsed=True)
                 cols = columns()
                 if n_weights is None:
                     n_weights = len(cols.weights)
@@ -248,16 +254,18 @@ def read_file(  # noqa: PLR0912, PLR0915 (one loop, its cases in order)
                         f"{n_weights}; the file mixes runs with different weight sets"
                     )
             except EventProblem as problem:
+                n_bad = (report.n_bad_skipped + 1) * skip_bad_events
                 message = places.broken(
-                    event, str(problem), problem.line, problem.truncated, delivered()
+                    event, str(problem), problem.line, problem.truncated, delivered(), n_bad
                 )
                 if skip_bad_events:
                     report.n_bad_skipped += 1
-                    report.bad_event_messages.append(message)
-                    warnings.warn(message, stacklevel=2)
+                    report.bad_event_messages.append(message)  # (the user is told from here)
+                    warnings.warn(message, SkippedBadEvent, stacklevel=2)
                     continue
                 error = InputError(message)
                 break
+            vet.notes(event, cols)
             if cols.xsec is not None:
                 xsec = cols.xsec
                 report.xsec_pb, report.xsec_err_pb = xsec
