@@ -119,7 +119,8 @@ def compile_expression(
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"syntax error at column {exc.offset}: {exc.msg}") from None
+        col = f" at column {exc.offset}" if exc.offset else ""
+        raise ExpressionError(f"syntax error{col}: {exc.msg}") from None
     except (RecursionError, MemoryError):  # Python's parser: ~3000-term chains, deep nesting
         raise ExpressionError(
             "too long or nested too deeply for Python's parser; split it into variables"

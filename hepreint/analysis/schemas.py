@@ -111,8 +111,14 @@ def _leaves(err: ValidationError) -> list[ValidationError]:
 
 def _required_only(err: ValidationError) -> list[str]:
     """The keys of a oneOf/anyOf whose alternatives are each ``{"required": [key]}``."""
-    alts = err.schema.get(str(err.validator), []) if isinstance(err.schema, dict) else []
-    if alts and all(isinstance(a, dict) and list(a) == ["required"] for a in alts):
+    if err.validator not in ("oneOf", "anyOf") or not isinstance(err.schema, dict):
+        return []
+    alts = err.schema.get(str(err.validator))
+    if (
+        isinstance(alts, list)
+        and alts
+        and all(isinstance(a, dict) and list(a) == ["required"] for a in alts)
+    ):
         return [a["required"][0] for a in alts]
     return []
 

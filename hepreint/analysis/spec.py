@@ -150,7 +150,8 @@ def load_analysis(path: str | Path) -> Analysis:
         raise SpecError(f"{yaml_path}: missing; an analysis directory must hold analysis.yaml")
     doc = load_yaml(yaml_path)
     if not isinstance(doc.data, dict):
-        found = "nothing (empty file)" if doc.data is None else f"a {type(doc.data).__name__}"
+        kind = _YAML_KIND.get(type(doc.data), "scalar")
+        found = "nothing (empty file)" if doc.data is None else f"a {kind}"
         raise SpecError(
             f"{yaml_path}:1: found {found} at the top level; expected a mapping "
             "(schema: hepreint-analysis/1, metadata: ..., objects: ...)"
@@ -159,6 +160,9 @@ def load_analysis(path: str | Path) -> Analysis:
     if problems:
         raise SpecError(_join(yaml_path, problems))
     return _Builder(doc).build()
+
+
+_YAML_KIND = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
 def _join(path: Path, problems: list[str]) -> str:
