@@ -51,6 +51,8 @@ def _finite_validator() -> type[Any]:
 
     JSON has no NaN or infinity, but YAML has (``.nan``, ``.inf``), and a ``.nan`` threshold
     passes ``minimum`` (every comparison with NaN is false) and then empties every region.
+    Refused everywhere, infinity included: no number of an analysis needs it (an open last bin
+    is ``overflow: true``, no threshold is the key left out), and expressions refuse ``1e999``.
     """
     checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
         {
