@@ -76,6 +76,12 @@ def test_merge_refuses_different_weights(example_sample: Path, tmp_path: Path) -
     a = res.write(tmp_path / "a")
     doc = json.loads(a.read_text())
     doc["weight_names"] = ["Weight", "other"]
+    ex = doc["exact"]  # a second weight in the exact sums too: readers refuse files that lie
+    ex["sumw_all"] *= 2
+    ex["sumw2_all"] *= 2
+    for r in ex["regions"].values():
+        r["sumw"] = [row * 2 for row in r["sumw"]]
+        r["sumw2"] = [row * 2 for row in r["sumw2"]]
     b = tmp_path / "b.json"
     b.write_text(json.dumps(doc))
     with pytest.raises(Exception, match="different event weights"):

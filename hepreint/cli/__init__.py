@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from hepreint._version import __version__
+from hepreint.cli.options import Number
 from hepreint.errors import HepreintError
 
 
@@ -42,6 +43,28 @@ def _register() -> None:
 _register()
 
 
+def click_error_line(exc: click.ClickException) -> str:
+    """One line for a usage error: the option, what is wrong, where to look. Click's own form
+    (usage, hint, blank line, error) is three lines that bury the one that matters."""
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "hepreint"
+    param = getattr(exc, "param", None)
+    if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter):
+        if param is not None and param.param_type_name == "option":
+            name = max(param.opts, key=len)
+        elif param is not None:
+            name = param.human_readable_name
+        else:
+            name = ""
+        # our Number type says "VALUE: must be ..."; click's types say "'VALUE' is not ..."
+        sep = " " if isinstance(getattr(param, "type", None), Number) else ": "
+        text = f"{name}{sep}{exc.message}" if name else exc.message
+    else:
+        text = exc.format_message()
+    text = " ".join(text.split()).rstrip(".")
+    return f"{text} (see '{command} --help')"
+
+
 def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="hepreint", standalone_mode=False)
@@ -53,8 +76,8 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo("hepreint: aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(2)
+        click.echo(f"hepreint: error: {click_error_line(exc)}", err=True)
+        sys.exit(exc.exit_code if exc.exit_code else 2)
     except json.JSONDecodeError as exc:
         click.echo(f"hepreint: error: invalid JSON: {exc}", err=True)
         sys.exit(2)

@@ -7,10 +7,14 @@ entry point prints as one line.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from hepreint.export import FORMATS, load_limits, load_results
 from hepreint.export import export as export_results
+from hepreint.export._common import partial_note
+from hepreint.results.output import check_output_dir, record_derived
 
 
 @click.command("export")
@@ -55,6 +59,7 @@ def export(
     """Write RESULTS (a hepreint results.json) as YODA, MA5 SAF, CheckMATE or HEPData files."""
     doc = load_results(results)
     limits = load_limits(limits_path) if limits_path else None
+    check_output_dir(outdir)
     unknown = sorted(set(limits or {}) - set(doc["regions"]))
     if unknown:
         click.echo(
@@ -66,7 +71,15 @@ def export(
     paths = export_results(
         doc, fmt, outdir, limits, dataset=dataset, yoda_prefix=yoda_prefix, notes=notes
     )
+    record_derived(Path(results).parent, paths)  # a rerun replacing the results removes them
     for p in paths:
         click.echo(str(p))
     for note in notes:
         click.echo(f"hepreint: warning: {note}", err=True)
+    partial = partial_note(doc)
+    if partial:
+        click.echo(
+            f"hepreint: warning: {results}: {partial}; every exported file says so (pyhf's "
+            "bare signal_patch.json cannot: its patchset.json does)",
+            err=True,
+        )

@@ -6,15 +6,15 @@ import sys
 
 import click
 
-from hepreint.cli.options import parse_params
+from hepreint.cli.options import Number, parse_params
 
 
 @click.command()
 @click.argument("process")
-@click.option("--events", "n_events", type=click.IntRange(min=1), default=None)
+@click.option("--events", "n_events", type=Number(int, 1), default=None)
 @click.option(
     "--seed",
-    type=click.IntRange(min=1, max=899_999_999),
+    type=Number(int, 1, 899_999_999),
     default=None,
     help="Pythia seed (recorded in the file's run info)",
 )
@@ -30,7 +30,7 @@ from hepreint.cli.options import parse_params
 @click.option("--hepmc2", is_flag=True, help="write HepMC2 IO_GenEvent instead of HepMC3")
 @click.option(
     "--precision",
-    type=click.IntRange(min=3, max=17),
+    type=Number(int, 3, 17),
     default=None,
     help="significant digits of momenta in the file (default: HepMC's 16)",
 )

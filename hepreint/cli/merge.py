@@ -24,10 +24,13 @@ def merge(results: tuple[str, ...], outdir: str, analysis: str | None) -> None:
     normalised with the same cross-section (--xsec).
     """
     from hepreint.results.merge import merge_files
+    from hepreint.results.output import check_output_dir
 
+    check_output_dir(outdir)
+    notes: list[str] = []
     path = merge_files(
-        [Path(r) for r in results], Path(outdir), Path(analysis) if analysis else None
+        [Path(r) for r in results], Path(outdir), Path(analysis) if analysis else None, notes
     )
-    for w in json.loads(path.read_text(encoding="utf-8"))["warnings"]:
+    for w in json.loads(path.read_text(encoding="utf-8"))["warnings"] + notes:
         click.echo(f"hepreint: warning: {w}", err=True)
     click.echo(f"merged results written to {path}")

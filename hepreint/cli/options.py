@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -14,30 +15,70 @@ from hepreint.engine.options import EXECUTORS, READERS, RunOptions
 _D = RunOptions()
 
 
+class Number(click.ParamType):
+    """An int or a finite float in a range, with errors that say what to pass: ``0: must be
+    >= 1`` (click's ranges let ``nan`` through every bound, and ``inf`` through open ones)."""
+
+    def __init__(
+        self,
+        kind: type[int] | type[float] = int,
+        min: float | None = None,
+        max: float | None = None,
+        *,
+        min_open: bool = False,
+    ) -> None:
+        self.kind, self.min, self.max, self.min_open = kind, min, max, min_open
+        self.name = "integer" if kind is int else "number"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "N" if self.kind is int else "X"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, self.kind) and not isinstance(value, bool):
+            v = value
+        else:
+            try:
+                v = self.kind(str(value).strip())
+            except ValueError:
+                what = "a whole number" if self.kind is int else "a number"
+                self.fail(f"{value!r}: not {what}", param, ctx)
+        if self.kind is float and not math.isfinite(v):
+            self.fail(f"{value}: must be a finite number", param, ctx)
+        if self.min is not None and (v < self.min or (self.min_open and v == self.min)):
+            self.fail(f"{value}: must be {'>' if self.min_open else '>='} {self.min:g}", param, ctx)
+        if self.max is not None and v > self.max:
+            self.fail(f"{value}: must be <= {self.max:g}", param, ctx)
+        return v
+
+
 def parse_params(values: tuple[str, ...]) -> dict[str, float]:
     out = {}
     for v in values:
         key, sep, num = v.partition("=")
         try:
-            if not sep:
+            if not sep or not key.strip():
                 raise ValueError
             out[key.strip()] = float(num)
+            if not math.isfinite(out[key.strip()]):
+                raise ValueError
         except ValueError:
-            raise click.BadParameter(f"{v!r}: expected NAME=NUMBER, e.g. mX=500") from None
+            raise click.UsageError(
+                f"--param {v!r}: expected NAME=NUMBER with a finite number, e.g. mX=500"
+            ) from None
     return out
 
 
 RUN_OPTIONS: list[Callable[[Any], Any]] = [
-    click.option("--xsec", type=click.FloatRange(min=0, min_open=True, max=1e12), default=None,
+    click.option("--xsec", type=Number(float, 0, 1e12, min_open=True), default=None,
                  help="cross-section in pb (overrides the file)"),
-    click.option("--lumi", type=click.FloatRange(min=0, min_open=True, max=1e9), default=None,
+    click.option("--lumi", type=Number(float, 0, 1e9, min_open=True), default=None,
                  help="luminosity in fb^-1 (default: analysis)"),
-    click.option("--max-events", type=click.IntRange(min=1), default=None),
-    click.option("--skip", type=click.IntRange(min=0), default=_D.skip,
+    click.option("--max-events", type=Number(int, 1), default=None),
+    click.option("--skip", type=Number(int, 0), default=_D.skip,
                  help="skip the first N events"),
-    click.option("--batch-size", type=click.IntRange(min=1), default=_D.batch_size,
+    click.option("--batch-size", type=Number(int, 1, 10_000_000), default=_D.batch_size,
                  show_default=True),
-    click.option("--seed", type=int, default=_D.seed, show_default=True,
+    click.option("--seed", type=Number(int, 0, 2**63 - 1), default=_D.seed, show_default=True,
                  help="seed of every random draw (recorded in the output)"),
     click.option("--param", "params", multiple=True,
                  help="analysis parameter NAME=VALUE (e.g. mX=500)"),
@@ -45,7 +86,7 @@ RUN_OPTIONS: list[Callable[[Any], Any]] = [
                  show_default=True,
                  help="serial, local worker processes, or Dask; workers read their own share "
                  "of the input"),
-    click.option("--workers", type=click.IntRange(min=1), default=_D.workers, show_default=True),
+    click.option("--workers", type=Number(int, 1, 1024), default=_D.workers, show_default=True),
     click.option("--scheduler", default=None, metavar="ADDRESS",
                  help="address of a running dask.distributed scheduler (with --executor dask)"),
     click.option("--skip-bad-events", is_flag=True,

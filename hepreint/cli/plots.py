@@ -46,10 +46,13 @@ def plot_limits(
     """Expected (±1σ, ±2σ) and observed 95% CL limits against PARAM from several LIMITS files
     (the limits.json of 'hepreint limits', one per parameter point)."""
     from hepreint.errors import HepreintError
+    from hepreint.results.output import check_output_dir
     from hepreint.stats.bands import plot_limit_bands
     from hepreint.stats.limit_points import read_limit_points, read_theory
 
     with _one_line_errors():
+        if output:  # before reading the points: a bad -o must not cost the work
+            check_output_dir(Path(output).parent, "-o")
         if mu and theory:
             raise HepreintError("plot-limits: --theory is a cross-section curve; drop --mu")
         scan = read_limit_points(list(limits), param, mu=mu)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ def run(targets: tuple[str, ...], outdir: str | None, quiet: bool, with_limits: 
         **kw: Any) -> None:  # fmt: skip
     """Run ANALYSIS (a directory or a shipped name; several in one pass) on HepMC FILES
     (plain, .gz, .bz2, .zst). Each event is read once for all analyses."""
+    from hepreint.results.output import check_output_dir
     from hepreint.results.run import PartialResultsError, run_many
 
     analyses, files = split_targets(targets)
@@ -58,6 +60,8 @@ def run(targets: tuple[str, ...], outdir: str | None, quiet: bool, with_limits: 
         raise click.UsageError("give the analysis (or analyses) and then one or more event files")
     opts, params = build_options(kw, quiet=quiet)
     several = len(analyses) > 1
+    if outdir:
+        check_output_dir(outdir)  # before the run: a bad -o must not cost the run
     try:
         all_results = run_many(analyses, files, opts, params=params)
     except PartialResultsError as exc:
@@ -66,17 +70,46 @@ def run(targets: tuple[str, ...], outdir: str | None, quiet: bool, with_limits: 
         for name, res in exc.all_results.items():
             _show(res, quiet)
             if outdir:
-                path = res.write(_target(outdir, name, several))
-                click.echo(
-                    f"partial results of {res.yields.n_events} events written to {path}", err=True
-                )
+                path = _write(res, _target(outdir, name, several), quiet)
+                if path is not None:
+                    click.echo(
+                        f"hepreint: warning: partial results of {res.yields.n_events} events "
+                        f"written to {path}",
+                        err=True,
+                    )
         raise
+    failed = False
     for name, res in all_results.items():
         _show(res, quiet)
-        if outdir:
-            click.echo(f"results written to {res.write(_target(outdir, name, several))}")
-        if with_limits:
-            _limits(res, _target(outdir, name, several) if outdir else None, quiet)
+        path = _write(res, _target(outdir, name, several), quiet) if outdir else None
+        failed = failed or (outdir is not None and path is None)
+        if path is not None:
+            click.echo(f"results written to {path}")
+        if with_limits and (path is not None or not outdir):
+            _limits(res, path.parent if path is not None else None, quiet)
+    if failed:
+        sys.exit(2)
+
+
+def _write(res: Any, target: Path, quiet: bool) -> Path | None:
+    """Write one analysis' results; on failure say so in one line and keep the cut-flow on
+    stdout (printed now when ``-q`` held it back), so that nothing computed is lost."""
+    from hepreint.errors import HepreintError
+
+    notes: list[str] = []
+    try:
+        path: Path = res.write(target, notes)
+    except HepreintError as exc:
+        if quiet:
+            click.echo(res.cutflow_table())
+        click.echo(
+            f"hepreint: error: {exc}; the results were NOT saved (the cut-flow is on stdout)",
+            err=True,
+        )
+        return None
+    for note in notes:
+        click.echo(f"hepreint: warning: {note}", err=True)
+    return path
 
 
 def _target(outdir: str, name: str, several: bool) -> Path:

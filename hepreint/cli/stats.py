@@ -14,7 +14,9 @@ from typing import Any
 
 import click
 
+from hepreint.cli.options import Number
 from hepreint.errors import HepreintError
+from hepreint.results.output import check_output_dir
 
 
 @contextmanager
@@ -69,6 +71,7 @@ def limits(
 
     with _one_line_errors():
         path, doc = _read_results(results)
+        check_output_dir(output or path.parent, "-o" if output else "the results directory")
         ana = _analysis_of(doc, analysis, path)
         res = compute_limits(doc, ana, per_region=not no_regions)
         if not quiet:
@@ -83,6 +86,9 @@ def limits(
             try:
                 scan = cls_scan(doc, ana, limits=res)
                 png = plot_cls_scan(scan, out.with_name("cls_scan.png"))
+            except OSError as exc:
+                click.echo(f"hepreint: warning: no CLs plot: {exc.strerror or exc}", err=True)
+                return
             except HepreintError as exc:  # limits.json is written: the plot is an extra
                 click.echo(f"hepreint: warning: no CLs plot: {exc}", err=True)
                 return
@@ -96,11 +102,16 @@ def limits(
 @click.argument("results", type=click.Path())
 @click.option(
     "--rel-uncertainty",
-    type=float,
+    type=Number(float, 0, 10),
     default=None,
     help="relative background uncertainty δ (default: the analysis' recipe)",
 )
-@click.option("--xsec-fb", type=float, default=None, help="SM signal σ×BR in fb (default: recipe)")
+@click.option(
+    "--xsec-fb",
+    type=Number(float, 0, 1e15, min_open=True),
+    default=None,
+    help="SM signal σ×BR in fb (default: recipe)",
+)
 @click.option("--dry-run", is_flag=True, help="solve and print, do not write the workspace")
 def calibrate(
     analysis: str,
@@ -117,6 +128,10 @@ def calibrate(
     with _one_line_errors():
         ana = load_analysis(analysis)
         path, doc = _read_results(results)
+        if not dry_run:
+            target = likelihood_spec(ana).workspace
+            if target is not None:
+                check_output_dir(target.parent, "the analysis' likelihood directory")
         cal = run_calibration(
             doc, ana, background_rel_uncertainty=rel_uncertainty, signal_xsec_fb=xsec_fb
         )

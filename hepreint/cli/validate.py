@@ -42,6 +42,7 @@ def validate(analysis: str, files: tuple[str, ...], results_file: str | None, ou
              no_plot: bool, quiet: bool, **kw: Any) -> None:  # fmt: skip
     """Compare ANALYSIS run on HepMC FILES (or --results) with its published cut-flows."""
     from hepreint.analysis.spec import load_analysis
+    from hepreint.results.output import check_output_dir
     from hepreint.results.run import run as run_analysis
     from hepreint.validation import load_results, write_outputs
     from hepreint.validation import validate as compare_with_references
@@ -54,6 +55,7 @@ def validate(analysis: str, files: tuple[str, ...], results_file: str | None, ou
         raise click.UsageError(
             "--xsec, --lumi, --max-events and --param apply to a run, not to --results"
         )
+    check_output_dir(outdir)  # before the run: a bad -o must not cost the run
     ana = load_analysis(analysis)
     if params:
         ana = ana.with_parameters(params)
@@ -63,7 +65,10 @@ def validate(analysis: str, files: tuple[str, ...], results_file: str | None, ou
         res = run_analysis(ana, list(files), opts)
         for w in res.warnings:
             click.echo(f"hepreint: warning: {w}", err=True)
-        results_path = str(res.write(outdir))
+        notes: list[str] = []
+        results_path = str(res.write(outdir, notes))
+        for note in notes:
+            click.echo(f"hepreint: warning: {note}", err=True)
         results = load_results(results_path)  # what a later --results run would see
     comparison = compare_with_references(ana, results)
     paths = write_outputs(comparison, outdir, results_path, plot=not no_plot)

@@ -87,6 +87,22 @@ def _from_stats(doc: dict[str, Any], name: str) -> dict[str, Any]:
     return out
 
 
+def partial_note(doc: dict[str, Any]) -> str | None:
+    """What every exported file of *partial* results must say (None for complete ones): a
+    partial result exported without the word would pass for the full sample."""
+    if doc.get("status") != "partial":
+        return None
+    why = (doc.get("errors") or ["the run stopped part-way"])[0].splitlines()[0]
+    n = (doc.get("normalisation") or {}).get("n_events")
+    return f"PARTIAL results: only {n} events were processed ({why}); rerun for complete results"
+
+
+def comment_partial(doc: dict[str, Any], text: str, prefix: str = "# ") -> str:
+    """``text`` with the partial note as a first comment line (formats that have comments)."""
+    note = partial_note(doc)
+    return f"{prefix}hepreint: {note}\n{text}" if note else text
+
+
 def limit(limits: dict[str, dict[str, float]], region: str, key: str) -> float | None:
     return limits.get(region, {}).get(key)
 

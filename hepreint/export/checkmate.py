@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from hepreint.errors import HepreintError
-from hepreint.export._common import check_limits, limit, safe_name
+from hepreint.export._common import check_limits, comment_partial, limit, safe_name
+from hepreint.results.output import write_text
 
 COLUMNS = (
     "analysis",
@@ -126,23 +127,18 @@ def write_checkmate(
     doc: dict[str, Any], outdir: str | Path, limits: dict | None = None
 ) -> list[Path]:
     out = Path(outdir)
-    (out / "evaluation").mkdir(parents=True, exist_ok=True)
     rows = result_rows(doc, limits)
     if not rows:
         raise HepreintError("results have no regions; nothing to write for CheckMATE")
-    written = []
-    p = out / "evaluation" / "total_results.txt"
-    p.write_text(format_table(rows), encoding="utf-8")
-    written.append(p)
+    ev = out / "evaluation"
+    written = [write_text(ev / "total_results.txt", comment_partial(doc, format_table(rows)))]
     best = best_row(rows)
-    p = out / "evaluation" / "best_signal_regions.txt"
-    p.write_text(format_table([best]), encoding="utf-8")
-    written.append(p)
+    written.append(
+        write_text(ev / "best_signal_regions.txt", comment_partial(doc, format_table([best])))
+    )
     verdict = result_text(best)
     if verdict is not None:
-        p = out / "result.txt"
-        p.write_text(verdict, encoding="utf-8")
-        written.append(p)
+        written.append(write_text(out / "result.txt", comment_partial(doc, verdict)))
     return written
 
 

@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from hepreint.export._common import safe_name, sample_name
+from hepreint.export._common import comment_partial, partial_note, safe_name, sample_name
+from hepreint.results.output import write_text
 
 
 def _num(x: Any) -> Any:
@@ -111,16 +112,13 @@ def yields_table(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _dump(data: Any, path: Path) -> None:
-    path.write_text(
-        yaml.safe_dump(data, default_flow_style=False, sort_keys=False, allow_unicode=True),
-        encoding="utf-8",
-    )
+def _dump(data: Any, path: Path, doc: dict[str, Any]) -> None:
+    text = yaml.safe_dump(data, default_flow_style=False, sort_keys=False, allow_unicode=True)
+    write_text(path, comment_partial(doc, text))  # YAML comments: readers skip them
 
 
 def write_hepdata(doc: dict[str, Any], outdir: str | Path) -> list[Path]:
     out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
     a = doc["analysis"]
     tables: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for region, reg in doc["regions"].items():
@@ -158,15 +156,17 @@ def write_hepdata(doc: dict[str, Any], outdir: str | Path) -> list[Path]:
             f"hepreint {prov.get('hepreint_version', '')} reinterpretation of {a['title']}"
             f" (arXiv:{a.get('arxiv', '')}); analysis sha256 {a.get('sha256', '')};"
             f" sample {sample_name(doc)}; status {doc.get('status', '')}."
+            + (f" {partial_note(doc)}." if partial_note(doc) else "")
         ),
     }
     written = []
     for entry, data in tables:
         p = out / str(entry["data_file"])
-        _dump(data, p)
+        _dump(data, p, doc)
         written.append(p)
     sub = out / "submission.yaml"
-    sub.write_text(
+    write_text(
+        sub,
         yaml.safe_dump_all(
             [head] + [e for e, _ in tables],
             default_flow_style=False,
@@ -174,6 +174,5 @@ def write_hepdata(doc: dict[str, Any], outdir: str | Path) -> list[Path]:
             explicit_start=True,
             allow_unicode=True,
         ),
-        encoding="utf-8",
     )
     return [sub, *written]

@@ -28,7 +28,9 @@ import pyhf
 
 from hepreint.analysis.spec import Analysis
 from hepreint.errors import HepreintError, LikelihoodError
+from hepreint.export._common import partial_note
 from hepreint.results.locate import analysis_of
+from hepreint.results.output import write_json
 from hepreint.stats.model import signal_model
 
 PATCH_FILE = "signal_patch.json"
@@ -69,15 +71,10 @@ class SignalPatch:
 
     def write(self, directory: str | Path) -> list[Path]:
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for name, doc in ((PATCH_FILE, self.patch), (PATCHSET_FILE, self.patchset)):
-            p = out / name
-            tmp = p.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-            tmp.replace(p)
-            paths.append(p)
-        return paths
+        return [
+            write_json(out / name, doc, f"the pyhf {name}")
+            for name, doc in ((PATCH_FILE, self.patch), (PATCHSET_FILE, self.patchset))
+        ]
 
 
 def signal_patch(results_doc: dict[str, Any], analysis: Analysis) -> SignalPatch:
@@ -103,6 +100,9 @@ def signal_patch(results_doc: dict[str, Any], analysis: Analysis) -> SignalPatch
         f"of the analysis; "
         f"sample {sm.spec.signal_sample!r} with normfactor {sm.poi!r} and MC-stat staterror"
     )
+    partial = partial_note(results_doc)
+    if partial:  # the patchset can say it; signal_patch.json (a bare list) cannot
+        desc = f"{partial}. {desc}"
     if inspire is None:
         desc += f"; references.hepdata {NO_INSPIRE} is a placeholder (no INSPIRE id known)"
         notes.append(

@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hepreint.export._common import check_limits, fnum, limit, safe_name, sample_name
+from hepreint.export._common import (
+    check_limits,
+    fnum,
+    limit,
+    partial_note,
+    safe_name,
+    sample_name,
+)
+from hepreint.results.output import write_text
 
 _ALL_EVENTS = "all events"
 
@@ -160,18 +168,17 @@ def write_saf(
     out = Path(outdir)
     ds = dataset or sample_name(doc)
     cut_dir = out / ds / safe_name(doc["analysis"]["name"]) / "Cutflows"
-    cut_dir.mkdir(parents=True, exist_ok=True)
+    note = partial_note(doc)
+    head = f"# hepreint: {note}\n" if note else ""
     written = []
     for name, reg in doc["regions"].items():
-        p = cut_dir / f"{safe_name(name)}.saf"
-        p.write_text(cutflow_saf(reg, doc["normalisation"]), encoding="utf-8")
-        written.append(p)
-    p = out / ds / "CLs_output.dat"
-    p.write_text(cls_output(doc, limits), encoding="utf-8")
-    written.append(p)
-    p = out / "CLs_output_summary.dat"
-    p.write_text(cls_summary(doc, limits, ds), encoding="utf-8")
-    written.append(p)
+        text = cutflow_saf(reg, doc["normalisation"])
+        if note:  # inside the header block, where MA5 keeps its own remarks
+            text = text.replace("<SAFheader>\n", f"<SAFheader>\n{head}", 1)
+        written.append(write_text(cut_dir / f"{safe_name(name)}.saf", text))
+    written.append(write_text(out / ds / "CLs_output.dat", head + cls_output(doc, limits)))
+    summary = head + cls_summary(doc, limits, ds)
+    written.append(write_text(out / "CLs_output_summary.dat", summary))
     return written
 
 

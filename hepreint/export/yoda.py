@@ -33,7 +33,8 @@ from typing import Any
 import yaml
 
 from hepreint.engine.exact import to_float
-from hepreint.export._common import fnum, safe_name
+from hepreint.export._common import comment_partial, fnum, safe_name
+from hepreint.results.output import write_text
 
 
 def prefix_of(doc: dict[str, Any]) -> str:
@@ -159,10 +160,12 @@ def to_yoda(doc: dict[str, Any], prefix: str | None = None) -> str:
         members.sort(key=lambda m: m[0]["index"])
         inner, under, over = [], None, None
         for b, reg in members:
-            bb = _Bin(b["low"], b["high"], reg["yield"], reg["yield_stat"] ** 2, reg["raw"])
-            if math.isinf(b["high"]):
+            low = -math.inf if b.get("low") is None else b["low"]  # null: an open edge
+            high = math.inf if b.get("high") is None else b["high"]
+            bb = _Bin(low, high, reg["yield"], reg["yield_stat"] ** 2, reg["raw"])
+            if math.isinf(high):
                 over = bb
-            elif math.isinf(b["low"]):
+            elif math.isinf(low):
                 under = bb
             else:
                 inner.append(bb)
@@ -183,11 +186,8 @@ def to_yoda(doc: dict[str, Any], prefix: str | None = None) -> str:
 
 
 def write_yoda(doc: dict[str, Any], outdir: str | Path, prefix: str | None = None) -> list[Path]:
-    out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{safe_name(doc['analysis']['name'])}.yoda"
-    path.write_text(to_yoda(doc, prefix), encoding="utf-8")
-    return [path]
+    path = Path(outdir) / f"{safe_name(doc['analysis']['name'])}.yoda"
+    return [write_text(path, comment_partial(doc, to_yoda(doc, prefix)))]
 
 
 # --- reading back -------------------------------------------------------------------------------

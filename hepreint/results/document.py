@@ -21,8 +21,22 @@ from hepreint.analysis.spec import Analysis
 from hepreint.engine.exact import to_float
 from hepreint.engine.yields import RegionYields, Yields
 from hepreint.errors import HepreintError
+from hepreint.results.consistency import edges_to_json
+from hepreint.results.output import dumps, ensure_dir, remove_derived, write_text
 
 SCHEMA_ID = "hepreint-results/1"
+#: where partial results go when complete ones are already in the directory
+PARTIAL_NAME = "results.partial.json"
+
+
+def _status_of(path: Path) -> str | None:
+    """The status of an existing results file (None: absent or not a results file)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    status = doc.get("status") if isinstance(doc, dict) else None
+    return status if isinstance(status, str) else None
 
 
 @dataclass
@@ -128,17 +142,42 @@ class Results:
             "provenance": self.provenance,
         }
 
-    def write(self, directory: str | Path) -> Path:
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
+    def write(self, directory: str | Path, notes: list[str] | None = None) -> Path:
+        """``directory/results.json``, atomically; what the user must know goes to ``notes``.
+
+        A rerun never silently replaces complete results with partial ones: then the partial
+        results go to ``results.partial.json`` beside them (and a note says so). When
+        results.json is replaced, the outputs derived from the old one in the same directory
+        (limits.json, validation.*, recorded exports) are removed, so that nothing stale sits
+        beside the new results looking valid.
+        """
+        notes = notes if notes is not None else []
+        out = ensure_dir(directory)
         path = out / "results.json"
         doc = self.to_dict()
         problems = validate(doc, "results")
         if problems:  # a bug of ours, not of the user: say so plainly
             raise HepreintError(f"internal error: results fail their schema: {problems[0]}")
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(doc, indent=1, default=_json_default) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        text = dumps(edges_to_json(doc), "the results", _json_default)
+        if self.status == "partial" and _status_of(path) == "complete":
+            partial = write_text(out / PARTIAL_NAME, text)
+            notes.append(
+                f"{path} holds complete results and is kept; these partial results "
+                f"({self.yields.n_events} events) are written to {partial} instead"
+            )
+            return partial
+        replacing = path.exists()
+        write_text(path, text)
+        if replacing:
+            removed = remove_derived(out)
+            if removed:
+                notes.append(
+                    f"removed {', '.join(str(p.relative_to(out)) for p in removed)} from {out}: "
+                    "derived from the results this run replaced"
+                )
+        if self.status == "complete" and (out / PARTIAL_NAME).is_file():
+            (out / PARTIAL_NAME).unlink()
+            notes.append(f"removed {out / PARTIAL_NAME}: superseded by these complete results")
         return path
 
     def cutflow_table(self) -> str:

@@ -8,7 +8,6 @@ the best *expected* r is the one a CheckMATE user would quote, chosen before loo
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Collection
@@ -19,6 +18,7 @@ from typing import Any
 from hepreint.analysis.schemas import load_schema, validate
 from hepreint.analysis.spec import Analysis
 from hepreint.errors import HepreintError, LikelihoodError
+from hepreint.results.output import write_json
 from hepreint.stats.fit import (
     FitFailure,
     Limit,
@@ -88,11 +88,7 @@ class LimitResult:
         problems = validate(doc, "limits")
         if problems:  # a bug of ours, not of the user: say so plainly
             raise HepreintError(f"internal error: limits fail their schema: {problems[0]}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-        tmp.replace(path)
-        return path
+        return write_json(path, doc, "the limits")
 
 
 def check_limits_doc(
@@ -257,6 +253,14 @@ def _check_results(doc: dict[str, Any], analysis: Analysis) -> list[str]:
             f"results are for analysis {name!r}, not {analysis.name!r}; pass the analysis the "
             "results were made with"
         )
+    for region, reg in (doc.get("regions") or {}).items():
+        for key in ("yield", "yield_stat"):
+            v = (reg or {}).get(key)
+            if isinstance(v, float) and not math.isfinite(v):
+                raise LikelihoodError(
+                    f"results: at regions.{region}.{key}: {v} is not a finite number; no fit "
+                    "is possible: rerun 'hepreint run' to write the results again"
+                )
     norm = doc.get("normalisation") or {}
     if not norm.get("normalised"):
         raise LikelihoodError(

@@ -9,7 +9,6 @@ an approximation; the table's citation travels with the workspace into every out
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import yaml
 
 from hepreint.analysis.schemas import validate
 from hepreint.errors import HepreintError, LikelihoodError
+from hepreint.results.output import dumps, write_json, write_text
 from hepreint.stats.sidecar import META_SCHEMA
 
 TABLE_SCHEMA = "hepreint-simplified/1"
@@ -34,7 +34,8 @@ class BuiltWorkspace:
         from hepreint.stats.sidecar import meta_path
 
         p = Path(path)
-        data = (json.dumps(self.workspace, indent=1) + "\n").encode("utf-8")
+        text = dumps(self.workspace, "the calibrated workspace")
+        data = text.encode("utf-8")
         # the digest of the bytes about to be written (bytes: no newline translation)
         meta = {
             **self.metadata,
@@ -46,10 +47,8 @@ class BuiltWorkspace:
             raise HepreintError(
                 f"internal error: likelihood metadata fail their schema: {problems[0]}"
             )
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
-        m = meta_path(p)
-        m.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        write_text(p, text)
+        m = write_json(meta_path(p), meta, "the likelihood metadata")
         return p, m
 
 

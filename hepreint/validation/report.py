@@ -20,6 +20,7 @@ from typing import Any
 
 from hepreint.analysis.schemas import validate
 from hepreint.errors import HepreintError
+from hepreint.results.output import write_json as write_json_file
 from hepreint.validation.compare import NO_REF, Comparison, Row
 
 SCHEMA_ID = "hepreint-validation/1"
@@ -84,10 +85,7 @@ def write_json(c: Comparison, path: Path, results_path: str | None = None) -> Pa
     problems = validate(doc, "validation")
     if problems:  # a bug of ours, not of the user: say so plainly
         raise HepreintError(f"internal error: validation report fails its schema: {problems[0]}")
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_json_file(path, doc, "the validation report")
 
 
 def check_validation(doc: Any, name: str = "validation") -> dict[str, Any]:

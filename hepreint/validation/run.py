@@ -9,6 +9,7 @@ from typing import Any
 from hepreint.analysis.spec import Analysis
 from hepreint.analysis.yamlfile import load_yaml
 from hepreint.results.load import load_results as _load_results
+from hepreint.results.output import OutputError, ensure_dir, write_text
 from hepreint.validation.compare import Comparison, compare
 from hepreint.validation.errors import ValidationError
 from hepreint.validation.reference import References, load_references
@@ -53,18 +54,23 @@ def write_outputs(
     written and a warning says why there is no PNG (a missing plotting library is no reason to
     lose a validation).
     """
-    out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_dir(outdir)
     if plot and (find_spec("matplotlib") is None or find_spec("mplhep") is None):
         c.warnings.append(
             "no validation.png: matplotlib/mplhep missing; pip install 'hepreint[plots]'"
         )
         plot = False
     paths = {"table": out / "validation.txt", "json": out / "validation.json"}
-    paths["table"].write_text(format_table(c, results_path) + "\n", encoding="utf-8")
+    write_text(paths["table"], format_table(c, results_path) + "\n")
     write_json(c, paths["json"], results_path)
     if plot:
         from hepreint.validation.plot import plot_comparison
 
-        paths["png"] = plot_comparison(c, out / "validation.png")
+        try:
+            paths["png"] = plot_comparison(c, out / "validation.png")
+        except OSError as exc:
+            raise OutputError(
+                f"{out / 'validation.png'}: cannot write ({exc.strerror or exc}); validation.txt "
+                "and validation.json are written: free space or pass -o a writable directory"
+            ) from None
     return paths
