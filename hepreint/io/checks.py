@@ -11,6 +11,9 @@ broken event gets the same message whichever reads it.
 from __future__ import annotations
 
 import re
+import warnings
+
+import numpy as np
 
 from hepreint.io.detect import HEPMC2, HEPMC3
 from hepreint.io.split import EventText
@@ -18,6 +21,9 @@ from hepreint.io.split import EventText
 #: HepMC2 ``V barcode id x y z ctau n_orphans_in n_out ...``: the particles that follow it
 _HEPMC2_VERTEX = re.compile(rb"\nV (-?[0-9]+)(?: [^ \n]+){5} ([0-9]+) ([0-9]+)")
 _INTEGER = re.compile(rb"[-+]?[0-9]+")
+#: HepMC3 ``V id status [in1,in2,...]`` and ``P id mother ...``: the references they make
+_V3_REFS = re.compile(rb"^V (-?[0-9]+) [^ \n]+ \[([^\]\n]*)\]", re.M)
+_P3_MOTHER = re.compile(rb"^P [^ \n]+ (-?[0-9]+) ", re.M)
 INT64 = 2**63
 
 
@@ -76,6 +82,72 @@ def event_number(event: EventText) -> int:
             line=event.line,
         )
     return number
+
+
+def _ints(tokens: list[bytes] | tuple[bytes, ...]) -> np.ndarray | None:
+    """``tokens`` (integers) as numbers, parsed by C strtod in one call; None if one is not."""
+    if not tokens:
+        return np.zeros(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        try:
+            values = np.fromstring(b" ".join(tokens), sep=" ")  # noqa: NPY201
+        except (ValueError, DeprecationWarning):
+            return None  # not numbers: the readers' own checks refuse the line
+    return values if len(values) == len(tokens) else None
+
+
+def _references_problem(data: bytes, n_vertices: int, n_particles: int) -> tuple[str, int] | None:
+    """(what, offset of the line) if a HepMC3 V or P line refers to a particle or vertex the
+    E line does not declare (ReaderAscii indexes its tables with them: a crash)."""
+    found = _V3_REFS.findall(data) if b"V " in data else []
+    if found:
+        id_tokens, lists = zip(*found, strict=True)
+        vids = _ints(id_tokens)
+        ins = _ints(b",".join(lists).replace(b",", b" ").split())
+        n_in = np.fromiter((t.count(b",") + 1 for t in lists), np.int64, len(lists))
+        bad_v = np.zeros(len(found), dtype=bool)
+        if vids is not None:
+            bad_v |= (vids >= 0) | (vids < -n_vertices)
+        if ins is not None and len(ins) == n_in.sum():
+            bad_in = (ins < 1) | (ins > n_particles)
+            bad_v |= np.logical_or.reduceat(bad_in, np.cumsum(n_in) - n_in)
+        if bad_v.any():
+            k = int(np.argmax(bad_v))
+            m = list(_V3_REFS.finditer(data))[k]
+            return (
+                f"vertex line {m[0].decode(errors='replace')!r} refers to a vertex or particle "
+                f"the E line does not declare ({n_vertices} vertices, {n_particles} particles)",
+                m.start(),
+            )
+    mothers = _ints(_P3_MOTHER.findall(data))
+    if mothers is not None and len(mothers):
+        bad = np.flatnonzero((mothers < -n_vertices) | (mothers > n_particles))
+        if len(bad):
+            at = [m.start() for m in _P3_MOTHER.finditer(data)][int(bad[0])]
+            return (
+                f"particle line gives mother {int(mothers[bad[0]])}, which the E line does not "
+                f"declare ({n_vertices} vertices, {n_particles} particles)",
+                at,
+            )
+    return None
+
+
+def check_references(event: EventText) -> None:
+    """EventProblem if a HepMC3 V or P line refers to a particle or vertex the E line does
+    not declare: pyhepmc's ReaderAscii indexes its tables with these ids unchecked (a
+    segmentation fault, or an IndexError). Run before pyhepmc parses (the fast reader hands
+    such events to pyhepmc)."""
+    n_vertices, n_particles, _ = _declared_counts(HEPMC3, event)
+    if n_vertices is None or n_particles is None:
+        return
+    data = event.data
+    found = _references_problem(data, n_vertices, n_particles)
+    if found is not None:
+        what, at = found
+        raise EventProblem(
+            f"{what}; the record is inconsistent", line=event.line + data.count(b"\n", 0, at)
+        )
 
 
 def check_text(fmt: str, event: EventText) -> bytes:

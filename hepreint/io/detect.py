@@ -41,6 +41,8 @@ _FOREIGN: tuple[tuple[bytes, str], ...] = (
     (b"root", "a ROOT file; Delphes output is not read here"),
     (b"\xfd7zXZ", "xz-compressed; recompress it with gzip or zstd, or decompress it"),
     (b"PK\x03\x04", "a zip archive; unpack it first"),
+    (b"\xff\xfe", "UTF-16 text; convert it with iconv -f UTF-16 -t UTF-8"),
+    (b"\xfe\xff", "UTF-16 text; convert it with iconv -f UTF-16 -t UTF-8"),
 )
 
 
@@ -64,6 +66,11 @@ def _check_exists(path: Path) -> int:
         )
     if path.is_dir():
         raise InputError(f"{path}: is a directory, not an event file; pass the files inside it")
+    if not path.is_file():
+        raise InputError(
+            f"{path}: is not a regular file (a pipe, socket or device); it is read more than "
+            "once (format check, then events): write the events to a file first"
+        )
     size = path.stat().st_size
     if size == 0:
         raise InputError(

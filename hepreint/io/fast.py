@@ -330,7 +330,9 @@ def _check_single_entry(block: _Block, particles: _Particles, vertices: _Vertice
     v_lines, v_ev = vertices.lines, vertices.ev
     line_base = block.line_base
     implicit = mother > 0
-    width = int(np.diff(particles.first).max(initial=0)) + 1
+    # (mothers and listed particles beyond the event's particles are possible: delegated)
+    n_max = max(np.diff(particles.first).max(initial=0), mother.max(initial=0))
+    width = int(max(n_max, vertices.ins.max(initial=0))) + 1
     imp_keys = np.unique(p_ev[implicit] * width + mother[implicit])
     in_keys = np.concatenate([imp_keys, vertices.ins_ev * width + vertices.ins])
     uniq, counts = np.unique(in_keys, return_counts=True)

@@ -153,8 +153,10 @@ def diagnose(prep: Prep) -> EventProblem:
         for f, token in enumerate(fields[1:]):
             integer = f in (0, 1, 2, 8)
             ok = token.lstrip(b"+-").isdigit() if integer else _is_c_number(token)
+            if ok and integer and abs(int(token)) >= INT32:
+                ok = False  # HepMC3 stores an int: atoi would wrap it
             if not ok:
-                kind = "an integer" if integer else "a number"
+                kind = "a 32-bit integer" if integer else "a number"
                 return EventProblem(
                     f"particle line field {f + 1} is {token.decode(errors='replace')!r}, not "
                     f"{kind} ({shown!r}); pyhepmc would silently read a wrong value there",

@@ -18,7 +18,7 @@ import tempfile
 import pyhepmc
 from pyhepmc.io import ReaderAscii, ReaderAsciiHepMC2, pyiostream
 
-from hepreint.io.checks import EventProblem, check_text
+from hepreint.io.checks import EventProblem, check_references, check_text
 from hepreint.io.detect import HEPMC2, HEPMC3
 from hepreint.io.mute import c_flush, mute_stdout, quiet_pyhepmc, unmute_stdout
 from hepreint.io.split import EventText
@@ -100,6 +100,8 @@ def read_event(event: EventText) -> tuple[pyhepmc.GenEvent, pyhepmc.GenEventData
     fmt = event.fmt
     assert fmt is not None
     text = check_text(fmt, event)
+    if fmt == HEPMC3:
+        check_references(event)
     saved = mute_stdout()
     try:
         with quiet_pyhepmc():
