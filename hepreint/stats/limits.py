@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hepreint.analysis.schemas import load_schema, validate
+from hepreint.analysis.schemas import validate
 from hepreint.analysis.spec import Analysis
 from hepreint.errors import HepreintError, LikelihoodError
 from hepreint.results.output import write_json
@@ -107,12 +107,7 @@ def check_limits_doc(
             f"{name}: not a hepreint limits file (schema {got!r}, expected {SCHEMA_ID!r}); pass "
             "a limits.json written by 'hepreint limits'"
         )
-    problems = validate(doc, "limits")
-    if needs is not None:
-        # exactly the messages validate() gives for a missing top-level key
-        optional = set(load_schema("limits")["required"]) - set(needs)
-        excused = {f"at (top level): {k!r} is a required property" for k in optional}
-        problems = [p for p in problems if p not in excused]
+    problems = validate(doc, "limits", required=needs)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise HepreintError(
