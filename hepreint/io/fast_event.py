@@ -156,7 +156,9 @@ def diagnose(prep: Prep) -> EventProblem:
             if ok and integer and abs(int(token)) >= INT32:
                 ok = False  # HepMC3 stores an int: atoi would wrap it
             if not ok:
-                kind = "a 32-bit integer" if integer else "a number"
+                kind = "an integer" if integer else "a number"
+                if integer and token.lstrip(b"+-").isdigit():
+                    kind += " that fits 32 bits"
                 return EventProblem(
                     f"particle line field {f + 1} is {token.decode(errors='replace')!r}, not "
                     f"{kind} ({shown!r}); pyhepmc would silently read a wrong value there",
