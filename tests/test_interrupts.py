@@ -46,7 +46,8 @@ def _children(pid: int) -> list[int]:
 def test_signal_keeps_finished_events(
     example_sample: Path, tmp_path: Path, sig: int, code: int, extra: list[str]
 ) -> None:
-    files = _inputs(example_sample, tmp_path)
+    dask = "dask" in extra  # a Dask cluster takes seconds to start: more input, a later signal
+    files = _inputs(example_sample, tmp_path, 36 if dask else 12)
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", "hepreint", "run", str(ROOT / "analyses" / "ttHbb"), *files,
@@ -55,7 +56,7 @@ def test_signal_keeps_finished_events(
     )  # fmt: skip
     deadline = time.time() + 120
     # wait until events are being processed (the first batches take a few seconds)
-    time.sleep(8)
+    time.sleep(20 if dask else 8)
     kids = _children(proc.pid)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=max(5, deadline - time.time()))

@@ -313,6 +313,21 @@ def _on_dask(
     spec: ProcessorSpec, shares: list[Any], opts: RunOptions, acc: Accumulated,
     on_events: Callable[[int], None],
 ) -> None:  # fmt: skip
+    """Shares on Dask. Dask's own log lines (heartbeats and closed connections while a run is
+    stopped) stay off the user's stderr: what matters reaches them as hepreint's one line."""
+    log = logging.getLogger("distributed")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        _dask_run(spec, shares, opts, acc, on_events)
+    finally:
+        log.setLevel(level)
+
+
+def _dask_run(
+    spec: ProcessorSpec, shares: list[Any], opts: RunOptions, acc: Accumulated,
+    on_events: Callable[[int], None],
+) -> None:  # fmt: skip
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
