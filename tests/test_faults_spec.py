@@ -71,7 +71,7 @@ def whole(content: str | bytes) -> Edit:
 
 CUT = '  ge5_jets:\n    expr: "n_jets >= 5"\n'
 CUT_SOURCE = (
-    '    source: "arXiv:2407.10904 Sec. 4, shared/reference/ttHbb.yaml preselection_1l (trust C)"\n'
+    '    source: "arXiv:2407.10904 Sec. 4, single-lepton preselection (trust C)"\n'
 )
 
 
