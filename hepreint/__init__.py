@@ -9,6 +9,9 @@ The Python API mirrors the CLI::
     res.write("out/")                      # results.json
     hepreint.limits(res)                   # CLs and upper limits (pyhf)
     hepreint.export_results(res, "all", "out/")  # YODA, SAF, CheckMATE, HEPData, pyhf
+    res.to_hist()                          # scikit-hep hist objects; res.to_table(): rows
+    for batch in hepreint.read_events(["events.hepmc3.gz"]):
+        batch.particles.pt                 # particles with scikit-hep vector behaviour
 
 ``Results`` is data with its own methods only; statistics, exports and validation are the
 functions below, which take it (the package's imports point one way: results never call up).
@@ -23,7 +26,7 @@ from hepreint._version import __version__
 from hepreint.analysis.spec import Analysis, load_analysis
 from hepreint.engine.options import RunOptions
 from hepreint.errors import HepreintError, InputError, LikelihoodError, NetworkError, SpecError
-from hepreint.io import read_events
+from hepreint.io.vectors import read_events
 from hepreint.results import PartialResultsError, Results, run, run_many
 
 

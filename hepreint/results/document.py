@@ -99,6 +99,27 @@ class Results:
             return self.xsec_pb * 1000.0 * self.lumi_fb * d_eff
         return math.sqrt(sw2)
 
+    def to_hist(self, weight: str | int = 0) -> dict[str, Any]:
+        """``hist.Hist`` objects: ``cutflow_<region>`` (a ``StrCategory`` axis of the steps) for
+        every region and ``<region>`` (a ``Variable`` axis of its edges) for every binned one;
+        ``Weight`` storage (f·Σw, f²·Σw²) of the nominal or of ``weight`` (a name or a column).
+        """
+        from hepreint.results.tables import to_hist
+
+        return to_hist(self, weight)
+
+    def to_table(self, variations: bool = False) -> list[dict[str, Any]]:
+        """A tidy table, one dict per region and step (and weight, with ``variations``)."""
+        from hepreint.results.tables import to_table
+
+        return to_table(self, variations)
+
+    def to_pandas(self, variations: bool = False) -> Any:
+        """:meth:`to_table` as a ``pandas.DataFrame`` (needs pandas, not installed with us)."""
+        from hepreint.results.tables import to_pandas
+
+        return to_pandas(self, variations)
+
     def to_dict(self) -> dict[str, Any]:
         a = self.analysis
         f = self.factor
