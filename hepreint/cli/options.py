@@ -95,6 +95,10 @@ RUN_OPTIONS: list[Callable[[Any], Any]] = [
                  help="HepMC reader: fast (our vectorised HepMC3 parser, tested identical to "
                  "pyhepmc and stricter on broken lines; HepMC2 files go through pyhepmc) or "
                  "pyhepmc (the reference)"),
+    click.option("--nominal-weight", default=None, metavar="NAME",
+                 help="name of the event weight to use as the nominal (default as Rivet: the "
+                 "unnamed one, else WEIGHT, 0, DEFAULT or NOMINAL in any case, else the first); "
+                 "the others are kept as variations"),
 ]  # fmt: skip
 
 
@@ -118,6 +122,7 @@ def build_options(kw: dict[str, Any], *, quiet: bool) -> tuple[RunOptions, dict[
         scheduler=kw.pop("scheduler"),
         skip_bad_events=kw.pop("skip_bad_events"),
         reader=kw.pop("reader"),
+        nominal_weight=kw.pop("nominal_weight"),
         progress=not quiet,
         command="hepreint " + " ".join(sys.argv[1:]),
     )

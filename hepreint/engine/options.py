@@ -30,6 +30,9 @@ class RunOptions:
     #: show a progress bar on stderr (only when stderr is a terminal)
     progress: bool = False
     command: str = ""
+    #: name of the nominal weight; None: Rivet's rule (unnamed, WEIGHT, 0, DEFAULT, NOMINAL,
+    #: else the first), see :func:`hepreint.io.weights.choose_nominal`
+    nominal_weight: str | None = None
 
     def check(self) -> None:
         for name, v in (("--xsec", self.xsec_pb), ("--lumi", self.lumi_fb)):

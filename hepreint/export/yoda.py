@@ -1,31 +1,49 @@
-"""Cut-flows and region yields as a YODA text file, so Rivet users can plot and compare them.
+"""Cut-flows and region yields as a YODA text file laid out as Rivet 3 writes its own output.
 
-Target: the YODA 1.x text format, block version 2 (``BEGIN YODA_HISTO1D_V2`` ...), which YODA
-1.7-1.9 write and read and YODA 2 still reads; YODA 2's native ``_V3`` blocks (Estimate, string
-axes) would shut out the Rivet 3 installations most reinterpretation set-ups still use. Columns
-follow YODA's ``WriterYODA``; annotations are a YAML block ending in ``---`` and are written as
-quoted YAML strings because titles contain ``:``.
+Target: YODA 1.x text, block version 2 (``BEGIN YODA_HISTO1D_V2``, ``YODA_COUNTER_V2``,
+``YODA_SCATTER1D_V2``), which YODA 1.7-1.9 (Rivet 3) write and read and YODA 2 still reads;
+YODA 2's own ``_V3`` blocks would shut out the Rivet 3 installations most reinterpretation
+set-ups still use. Columns follow YODA's ``WriterYODA``; annotations are a YAML block ending in
+``---``. What the reader accepts follows YODA's ``src/ReaderYODA.cc``: the path is the third
+whitespace-separated word of the ``BEGIN`` line (so a path has no blank), and a line holding
+``BEGIN `` or ``END `` anywhere, even inside the annotations, opens or closes a block.
 
-What is written (``P`` = ``/<experiment>_<analysis>``, e.g. ``/ATLAS_ttHbb``):
+Layout, as Rivet 3.1's ``AnalysisHandler::getYodaAOs`` (``src/Core/AnalysisHandler.cc``) and its
+multi-weight wrapper (``src/Tools/RivetYODA.cc``) write it, ``P`` = ``/<experiment>_<analysis>``:
 
-* ``P/cutflow_<region>`` Histo1D, one unit-wide bin per cut step (bin i = [i, i+1)): sumw =
-  yield, sumw2 = stat², numEntries = raw events; step names in ``XCustomMajorTicks`` so
-  make-plots/rivet-mkhtml label the axis.
-* ``P/yield_<region>`` Counter of the region's final yield; ``P/yield_<region>[<weight>]`` per
-  weight variation, Rivet's multi-weight naming (nominal without brackets).
-* ``P/<binned region>`` Histo1D over the binning variable for regions with ``bins:``; an
-  open-ended last (first) bin becomes the overflow (underflow). Inside a bin sumwx is taken at
-  the bin centre: results carry no per-event means.
-* ``/_EVTCOUNT`` and, when normalised, ``/_XSEC`` (pb) as Rivet writes them.
+* every object once per weight: the nominal without a suffix, each variation as
+  ``path[<name>]`` with the generator's weight name as it is (Rivet strips nothing; only
+  blanks and brackets, which the BEGIN line and Rivet's path parser cannot carry, become
+  ``_``, the name itself is then in the ``WeightName`` annotation); nominal first;
+* first the *finalized* objects (yields: Σw·σ·L/Σw(all events), expected events at the analysis
+  luminosity), then the same objects unscaled under ``/RAW/`` (Σw and Σw² of the event weights);
+* ``/_EVTCOUNT[w]`` (Counter: Σw, Σw², events read, before any cut) and ``/_XSEC[w]``
+  (Scatter1D: σ ± δσ in pb), both also under ``/RAW/``. Without a cross-section nothing is
+  normalised: the finalized objects equal the raw ones and no ``/_XSEC`` is written (Rivet would
+  write a made-up 0 or 1e-10 pb).
 
-Yields are expected events at the analysis luminosity (Σw when not normalised); the unit is in
-each object's ``YieldUnit`` annotation.
+Objects: ``P/cutflow_<region>`` Histo1D, one unit-wide bin per cut step (bin i = [i, i+1),
+step names in ``XCustomMajorTicks`` for make-plots), ``P/yield_<region>`` Counter of the last
+step, ``P/<region>`` Histo1D for regions with ``bins:`` (an open last/first bin becomes the
+overflow/underflow; inside a bin sumwx is taken at the bin centre: results carry no per-event
+means).
+
+Merging. The finalized objects carry ``ScaledBy`` (the factor σ·L/Σw(all), as YODA's
+``scaleW`` records it), which is what ``yodamerge`` reads: it un-scales, adds and re-scales by
+1/Σ(1/ScaledBy), which is right for statistically independent runs of one process with one σ.
+Different processes are stacked with ``yodamerge --add`` (finalized yields add). Raw objects
+add as they are. Weight variations are normalised with the nominal Σw(all) and σ, as in
+results.json (a variation that changes the total rate shows in its yields); ``/_XSEC[w]``
+therefore repeats the nominal σ. The finalized Σw² is the raw Σw² times ScaledBy², as
+``scaleW`` makes it; hepreint's own tables quote the binomial error of σ·L·ε instead.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +51,7 @@ from typing import Any
 import yaml
 
 from hepreint.engine.exact import to_float
+from hepreint.errors import HepreintError
 from hepreint.export._common import comment_partial, fnum, safe_name
 from hepreint.results.output import write_text
 
@@ -54,38 +73,78 @@ def _yaml_value(key: str, value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _annotations(path: str, type_: str, extra: dict[str, str]) -> list[str]:
+def _annotation_text(value: str) -> str:
+    """YODA ends a block at any line holding ``END `` and refuses one holding ``BEGIN ``
+    (ReaderYODA looks for them anywhere in the line), so such words in titles lose the blank."""
+    return re.sub(r"\b(BEGIN|END) ", r"\1_", value)
+
+
+def _annotations(path: str, type_: str, extra: dict[str, Any]) -> list[str]:
+    """Numbers (``ScaledBy``) plain, so that YODA's ``annotation<double>`` reads them."""
     items = {"Path": path, "Type": type_, **extra}
-    return [*(f"{k}: {_yaml_value(k, v)}" for k, v in items.items()), "---"]
+    return [
+        f"{k}: {fnum(v) if isinstance(v, float) else _yaml_value(k, _annotation_text(v))}"
+        for k, v in items.items()
+    ] + ["---"]
 
 
-def _counter(path: str, sumw: float, sumw2: float, n: float, ann: dict[str, str]) -> str:
-    lines = [f"BEGIN YODA_COUNTER_V2 {path}", *_annotations(path, "Counter", ann)]
-    lines += ["# sumW\t sumW2\t numEntries", f"{fnum(sumw)}\t{fnum(sumw2)}\t{fnum(n)}"]
-    return "\n".join([*lines, "END YODA_COUNTER_V2"])
+def weight_suffixes(names: list[str]) -> list[str]:
+    """Rivet's path suffix per weight: none for the nominal (column 0), ``[name]`` otherwise.
+
+    The name is kept as the generator wrote it; blanks (the BEGIN line is split at them) and
+    ``[``/``]`` (Rivet's AOPath takes the text after the last ``[``) become ``_``; two names
+    that then collide get ``#<column>`` so that no object is silently overwritten.
+    """
+    out, seen = [""], {""}
+    for k, name in enumerate(names[1:], start=1):
+        tag = re.sub(r"[\s\[\]]", "_", name) or f"w{k}"
+        if tag in seen:
+            tag = f"{tag}#{k}"
+        seen.add(tag)
+        out.append(f"[{tag}]")
+    return out
+
+
+@dataclass
+class _Sums:
+    """Σw, Σw² and entries of one bin, one weight, before any scaling."""
+
+    sumw: float
+    sumw2: float
+    n: float
+
+    def scaled(self, f: float) -> _Sums:
+        return _Sums(self.sumw * f, self.sumw2 * f * f, self.n)
 
 
 @dataclass
 class _Bin:
     low: float
     high: float
-    sumw: float
-    sumw2: float
-    n: float
+    sums: _Sums
 
-    def row(self, x: float) -> list[float]:
+    def row(self, x: float, f: float) -> list[float]:
         # x: where the bin's entries sit; exact for unit cut-flow bins, the centre otherwise
-        return [self.sumw, self.sumw2, x * self.sumw, x * x * self.sumw, self.n]
+        s = self.sums.scaled(f)
+        return [s.sumw, s.sumw2, x * s.sumw, x * x * s.sumw, s.n]
 
 
-def _histo(path: str, bins: list[_Bin], under: _Bin | None, over: _Bin | None, ann: dict) -> str:
+def _counter(path: str, s: _Sums, ann: dict[str, str]) -> str:
+    lines = [f"BEGIN YODA_COUNTER_V2 {path}", *_annotations(path, "Counter", ann)]
+    lines += ["# sumW\t sumW2\t numEntries", f"{fnum(s.sumw)}\t{fnum(s.sumw2)}\t{fnum(s.n)}"]
+    return "\n".join([*lines, "END YODA_COUNTER_V2"])
+
+
+def _histo(
+    path: str, bins: list[_Bin], under: _Bin | None, over: _Bin | None, f: float, ann: dict
+) -> str:
     def fmt(vals: list[float]) -> str:
         return "\t".join(fnum(v) for v in vals)
 
     zero = [0.0] * 5
-    rows = [b.row(0.5 * (b.low + b.high)) for b in bins]
-    urow = under.row(bins[0].low) if under else zero
-    orow = over.row(bins[-1].high) if over else zero
+    rows = [b.row(0.5 * (b.low + b.high), f) for b in bins]
+    urow = under.row(bins[0].low, f) if under else zero
+    orow = over.row(bins[-1].high, f) if over else zero
     total = [sum(col) for col in zip(*rows, urow, orow, strict=True)]
     lines = [f"BEGIN YODA_HISTO1D_V2 {path}", *_annotations(path, "Histo1D", ann)]
     if total[0]:
@@ -106,88 +165,128 @@ def _scatter1d(path: str, x: float, err: float, ann: dict[str, str]) -> str:
     return "\n".join([*lines, "END YODA_SCATTER1D_V2"])
 
 
-def _variation_sumw2(doc: dict[str, Any], region: str, k: int) -> float | None:
-    """Σw² of weight column k at the region's last step, from the exact sums (if present)."""
-    try:
-        row = doc["exact"]["regions"][region]["sumw2"][-1]
-        return to_float(int(row[k], 16))
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
+class _Exact:
+    """The exact per-step, per-weight sums of a results document (``doc["exact"]``)."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        ex = doc.get("exact")
+        if not ex or "regions" not in ex:
+            raise HepreintError(
+                "the results have no exact sums ('exact'); rerun hepreint run to export YODA"
+            )
+        self.ex = ex
+
+    def step(self, region: str, step: int, k: int) -> _Sums:
+        r = self.ex["regions"][region]
+        return _Sums(
+            to_float(int(r["sumw"][step][k], 16)),
+            to_float(int(r["sumw2"][step][k], 16)),
+            float(r["n"][step]),
+        )
+
+    def all_events(self, k: int) -> _Sums:
+        return _Sums(
+            to_float(int(self.ex["sumw_all"][k], 16)),
+            to_float(int(self.ex["sumw2_all"][k], 16)),
+            float(self.ex["n_events"]),
+        )
+
+
+#: one object of the analysis for one weight: (path without suffix, writer(path, k, f, ann))
+_Object = tuple[str, Callable[[str, int, float, dict[str, str]], str]]
+
+
+def _objects(doc: dict[str, Any], pre: str, exact: _Exact, unit: str) -> list[_Object]:
+    out: list[_Object] = []
+    binned: dict[str, list[tuple[dict, str, dict]]] = {}
+    for name, reg in doc["regions"].items():
+        steps = reg["cutflow"]
+        title = reg.get("description") or name
+        ticks = "\t".join(f"{i + 0.5:g}\t{s['step']}" for i, s in enumerate(steps))
+        hann = {"Title": title, "XLabel": "cut step", "YLabel": unit, "YieldUnit": unit,
+                "XCustomMajorTicks": ticks}  # fmt: skip
+
+        def cutflow(path: str, k: int, f: float, ann: dict, name: str = name,
+                    hann: dict = hann, n: int = len(steps)) -> str:  # fmt: skip
+            bins = [_Bin(i, i + 1, exact.step(name, i, k)) for i in range(n)]
+            return _histo(path, bins, None, None, f, {**hann, **ann})
+
+        def counter(path: str, k: int, f: float, ann: dict, name: str = name,
+                    title: str = title, last: int = len(steps) - 1) -> str:  # fmt: skip
+            yann = {"Title": title, "YieldUnit": unit, **ann}
+            return _counter(path, exact.step(name, last, k).scaled(f), yann)
+
+        out.append((f"{pre}/cutflow_{safe_name(name)}", cutflow))
+        out.append((f"{pre}/yield_{safe_name(name)}", counter))
+        if reg.get("bin"):
+            binned.setdefault(reg["bin"]["region"], []).append((reg["bin"], name, reg))
+    for group, members in binned.items():
+        members.sort(key=lambda m: m[0]["index"])
+        if all(_edge(b, "low") == -math.inf or _edge(b, "high") == math.inf
+               for b, _, _ in members):  # fmt: skip
+            continue  # no finite bin: nothing a Histo1D can hold
+        var = members[0][0].get("variable", "x")
+        gann = {"Title": group, "XLabel": var, "YLabel": unit, "YieldUnit": unit}
+
+        def histo(path: str, k: int, f: float, ann: dict, members: list = members,
+                  gann: dict = gann) -> str:  # fmt: skip
+            inner, under, over = [], None, None
+            for b, name, reg in members:
+                bb = _Bin(_edge(b, "low"), _edge(b, "high"),
+                          exact.step(name, len(reg["cutflow"]) - 1, k))  # fmt: skip
+                if math.isinf(bb.high):
+                    over = bb
+                elif math.isinf(bb.low):
+                    under = bb
+                else:
+                    inner.append(bb)
+            return _histo(path, inner, under, over, f, {**gann, **ann})
+
+        out.append((f"{pre}/{safe_name(group)}", histo))
+    return out
+
+
+def _edge(b: dict[str, Any], key: str) -> float:
+    """A bin edge; null (or absent) is an open edge."""
+    v = b.get(key)
+    if v is None:
+        return -math.inf if key == "low" else math.inf
+    return float(v)
 
 
 def to_yoda(doc: dict[str, Any], prefix: str | None = None) -> str:
-    """The whole results document as YODA text (objects in a stable order)."""
+    """The whole results document as YODA text, in Rivet 3's order: finalized objects weight by
+    weight (nominal first), then the raw ones."""
     pre = (prefix or prefix_of(doc)).rstrip("/")
     norm = doc["normalisation"]
+    normalised = bool(norm["normalised"]) and norm.get("xsec_pb") is not None
     unit = (
         f"events at {norm['luminosity_fb']:g} fb^-1"
-        if norm["normalised"]
+        if normalised
         else "sum of weights (unnormalised)"
     )
-    f = float(norm["factor"])
-    weights = list(doc["weight_names"])
+    f = float(norm["factor"]) if normalised else 1.0
+    names = list(doc["weight_names"])
+    suffixes = weight_suffixes(names)
+    exact = _Exact(doc)
+    objects = _objects(doc, pre, exact, unit)
     blocks: list[str] = []
-    binned: dict[str, list[tuple[dict, dict]]] = {}
-    for name, reg in doc["regions"].items():
-        steps = reg["cutflow"]
-        labels = [s["step"] for s in steps]
-        ticks = "\t".join(f"{i + 0.5:g}\t{label}" for i, label in enumerate(labels))
-        ann = {
-            "Title": reg.get("description") or name,
-            "XLabel": "cut step",
-            "YLabel": unit,
-            "YieldUnit": unit,
-            "XCustomMajorTicks": ticks,
-        }
-        bins = [
-            _Bin(i, i + 1, s["yield"], s["yield_stat"] ** 2, s["raw"]) for i, s in enumerate(steps)
-        ]
-        blocks.append(_histo(f"{pre}/cutflow_{safe_name(name)}", bins, None, None, ann))
-        yann = {"Title": reg.get("description") or name, "YieldUnit": unit}
-        ypath = f"{pre}/yield_{safe_name(name)}"
-        blocks.append(_counter(ypath, reg["yield"], reg["yield_stat"] ** 2, reg["raw"], yann))
-        for k, wname in enumerate(weights[1:], start=1):
-            if wname not in reg["variations"]:
-                continue
-            s2 = _variation_sumw2(doc, name, k)
-            s2 = s2 * f * f if s2 is not None else math.nan
-            vann = {**yann, "WeightName": wname}
-            path = f"{ypath}[{safe_name(wname)}]"
-            blocks.append(_counter(path, reg["variations"][wname], s2, reg["raw"], vann))
-        if reg.get("bin"):
-            binned.setdefault(reg["bin"]["region"], []).append((reg["bin"], reg))
-    for group, members in binned.items():
-        members.sort(key=lambda m: m[0]["index"])
-        inner, under, over = [], None, None
-        for b, reg in members:
-            low = -math.inf if b.get("low") is None else b["low"]  # null: an open edge
-            high = math.inf if b.get("high") is None else b["high"]
-            bb = _Bin(low, high, reg["yield"], reg["yield_stat"] ** 2, reg["raw"])
-            if math.isinf(high):
-                over = bb
-            elif math.isinf(low):
-                under = bb
-            else:
-                inner.append(bb)
-        if not inner:
-            continue
-        var = members[0][0].get("variable", "x")
-        ann = {"Title": group, "XLabel": var, "YLabel": unit, "YieldUnit": unit}
-        blocks.append(_histo(f"{pre}/{safe_name(group)}", inner, under, over, ann))
-    ex = doc.get("exact", {})
-    sumw2_all = to_float(int(ex["sumw2_all"][0], 16)) if ex.get("sumw2_all") else math.nan
-    blocks.append(
-        _counter("/_EVTCOUNT", norm["sumw_all"], sumw2_all, norm["n_events"], {"Title": ""})
-    )
-    if norm["normalised"] and norm.get("xsec_pb") is not None:
-        err = norm.get("xsec_err_pb") or 0.0
-        blocks.append(_scatter1d("/_XSEC", norm["xsec_pb"], err, {"Title": ""}))
+    for raw in (False, True):
+        root = "/RAW" if raw else ""
+        for k, suffix in enumerate(suffixes):
+            ann: dict[str, Any] = {"WeightName": names[k]} if k else {}
+            scaled = {**ann, "ScaledBy": f} if normalised and not raw else ann
+            for path, write in objects:
+                blocks.append(write(f"{root}{path}{suffix}", k, 1.0 if raw else f, scaled))
+            count = exact.all_events(k)
+            blocks.append(_counter(f"{root}/_EVTCOUNT{suffix}", count, {"Title": "", **ann}))
+            if normalised:
+                err = norm.get("xsec_err_pb") or 0.0
+                xann = {"Title": "", **ann}
+                blocks.append(_scatter1d(f"{root}/_XSEC{suffix}", norm["xsec_pb"], err, xann))
     return "\n\n".join(blocks) + "\n"
 
 
 def write_yoda(doc: dict[str, Any], outdir: str | Path, prefix: str | None = None) -> list[Path]:
     path = Path(outdir) / f"{safe_name(doc['analysis']['name'])}.yoda"
     return [write_text(path, comment_partial(doc, to_yoda(doc, prefix)))]
-
-
-# --- reading back -------------------------------------------------------------------------------

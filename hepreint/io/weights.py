@@ -1,4 +1,5 @@
-"""Checks of an event's weights: finite, as many as its ``W`` line holds and as the run's names.
+"""Checks of an event's weights (finite, as many as its ``W`` line holds and as the run's names),
+and which of them is the nominal (:func:`choose_nominal`, Rivet's rule).
 
 HepMC3's reader silently stops at a ``W`` value it cannot read when the file has no weight
 names, and throws (wording about weights) when it has; HepMC2's names may not match the
@@ -12,6 +13,7 @@ import math
 
 import numpy as np
 
+from hepreint.errors import InputError
 from hepreint.io.checks import EventProblem
 from hepreint.io.detect import HEPMC3
 from hepreint.io.split import EventText
@@ -101,3 +103,33 @@ def check_weights(event: EventText, weights: list[float], names: tuple[str, ...]
             f"weight {i}{_name(names, i)} is {values[i]}, not a finite number; the generator "
             "wrote a bad event weight"
         )
+
+
+#: names Rivet takes as the nominal when none is asked for, compared in upper case (Rivet 3.1's
+#: ``AnalysisHandler::setWeightNames``, src/Core/AnalysisHandler.cc)
+RIVET_NOMINAL_NAMES = ("WEIGHT", "0", "DEFAULT", "NOMINAL")
+
+
+def choose_nominal(names: tuple[str, ...], requested: str | None) -> tuple[int, str]:
+    """(column, how it was chosen) of the nominal weight among ``names``, by Rivet's rule.
+
+    Rivet 3 takes the first weight whose name is exactly the requested one (default: the
+    unnamed weight, ``""``); failing that, the first named ``WEIGHT``, ``0``, ``DEFAULT`` or
+    ``NOMINAL`` in any case; failing that, the first weight. A name asked for with
+    ``--nominal-weight`` must exist: Rivet falls back silently, which would put a variation in
+    the place of the nominal without anyone noticing.
+    """
+    if requested is not None:
+        if requested in names:
+            return names.index(requested), f"--nominal-weight {requested}"
+        shown = ", ".join(repr(n) for n in names[:8]) + (", ..." if len(names) > 8 else "")
+        raise InputError(
+            f"--nominal-weight {requested!r}: the events have no weight of that name (their "
+            f"{len(names)} weight(s): {shown}); pass one of these names"
+        )
+    if "" in names:
+        return names.index(""), "the unnamed weight (Rivet's rule)"
+    for i, name in enumerate(names):
+        if name.upper() in RIVET_NOMINAL_NAMES:
+            return i, f"named {name!r} (Rivet's rule: WEIGHT, 0, DEFAULT or NOMINAL)"
+    return 0, "the first weight (Rivet's rule: no weight is named WEIGHT, 0, DEFAULT or NOMINAL)"

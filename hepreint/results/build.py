@@ -14,6 +14,7 @@ from hepreint.engine.executors import Accumulated
 from hepreint.engine.options import RunOptions
 from hepreint.engine.yields import Yields
 from hepreint.results.document import Results
+from hepreint.results.nominal import nominal_first
 
 #: what the detector stage does today (recorded in every result, see engine/stages.py)
 DETECTOR = "none: truth-level objects (no detector card applied)"
@@ -25,6 +26,7 @@ def build_results(
     yields = (acc.yields or {}).get(a.name)
     if yields is None:
         yields = Yields.zeros(a.layout, acc.weight_names or ("nominal",))
+    yields, nominal = nominal_first(yields, opts.nominal_weight)
     xsec, xerr, xsrc = opts.xsec_pb, None, "--xsec" if opts.xsec_pb is not None else None
     warnings: list[str] = []
     by_file = _xsec_in_input_order(acc)
@@ -67,6 +69,7 @@ def build_results(
             for r in reports
         ],
         "seed": opts.seed,
+        "nominal_weight": nominal,
         "batch_size": opts.batch_size,
         "executor": opts.executor,
         "workers": opts.workers if opts.executor != "serial" else 1,

@@ -16,6 +16,7 @@ from hepreint.engine.runner import execute
 from hepreint.errors import InputError, SpecError
 from hepreint.results.build import build_results
 from hepreint.results.document import Results
+from hepreint.results.nominal import check_nominal_early
 
 
 class PartialResultsError(InputError):
@@ -68,6 +69,7 @@ def run_many(
     definition built once; each analysis gets the results it would get alone."""
     opts = options or RunOptions()
     opts.check()
+    check_nominal_early([str(f) for f in files], opts.nominal_weight)
     loaded = load_with_parameters(analyses, params)
     processor = Processor(loaded, seed=opts.seed)
     acc = execute(processor, files, opts)
