@@ -25,6 +25,7 @@ from typing import Any
 from hepreint._version import __version__
 from hepreint.analysis.spec import Analysis, load_analysis
 from hepreint.engine.options import RunOptions
+from hepreint.engine.processor import Processor
 from hepreint.errors import HepreintError, InputError, LikelihoodError, NetworkError, SpecError
 from hepreint.io.vectors import read_events
 from hepreint.results import PartialResultsError, Results, run, run_many
@@ -67,6 +68,7 @@ __all__ = [
     "LikelihoodError",
     "NetworkError",
     "PartialResultsError",
+    "Processor",
     "Results",
     "RunOptions",
     "SpecError",
