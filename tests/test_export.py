@@ -147,58 +147,74 @@ def test_export_all_writes_every_format(tmp_path: Path, synth_doc: dict[str, Any
     assert all(p.is_file() and p.stat().st_size > 0 for p in paths)
 
 
-# --- YODA -----------------------------------------------------------------------------------------
+# --- YODA (read with a reader following YODA's ReaderYODA; babyyoda in test_consumer_yoda) ---
 
 
-def test_yoda_blocks_follow_the_v2_text_format(real_doc: dict[str, Any]) -> None:
-    text = to_yoda(real_doc)
+def _exact(doc: dict[str, Any], region: str, step: int, k: int) -> tuple[float, float, int]:
+    r = doc["exact"]["regions"][region]
+    return (
+        to_float(int(r["sumw"][step][k], 16)),
+        to_float(int(r["sumw2"][step][k], 16)),
+        r["n"][step],
+    )
+
+
+def test_yoda_text_is_what_yodas_reader_accepts(doc: dict[str, Any]) -> None:
+    text = to_yoda(doc)
+    objs = read_yoda(text)  # raises where ReaderYODA would fail or lose a path
     begins = re.findall(r"^BEGIN (YODA_\w+_V2) (\S+)$", text, re.M)
-    ends = re.findall(r"^END (YODA_\w+_V2)$", text, re.M)
-    assert [b[0] for b in begins] == ends and len(begins) > 0
-    for block in text.split("\n\n"):
-        body = block.splitlines()
-        cut = body.index("---")
-        ann = yaml.safe_load("\n".join(body[1:cut]))  # V2 annotations are YAML
-        assert ann["Path"] == body[0].split()[2]
-        if "HISTO1D" in body[0]:
-            assert "# xlow\t xhigh\t sumw\t sumw2\t sumwx\t sumwx2\t numEntries" in body
-            flows = [ln.split("\t")[0].strip() for ln in body]
-            assert [f for f in flows if f in ("Total", "Underflow", "Overflow")] == [
-                "Total",
-                "Underflow",
-                "Overflow",
-            ]
-        if "COUNTER" in body[0]:
-            assert "# sumW\t sumW2\t numEntries" in body
+    assert len(objs) == len(begins)  # no two objects share a path
+    paths = [p for _, p in begins]
+    raw_at = next(i for i, p in enumerate(paths) if p.startswith("/RAW/"))
+    assert all(not p.startswith("/RAW/") for p in paths[:raw_at])  # Rivet: finalized, then raw
+    assert all(p.startswith("/RAW/") for p in paths[raw_at:])
+    assert paths[:raw_at] == [p[4:] for p in paths[raw_at:]]
+    assert "[" not in paths[0] and paths[0].endswith("cutflow_single_lepton")  # nominal first
 
 
-def test_yoda_cutflows_and_yields_read_back(doc: dict[str, Any]) -> None:
+def test_yoda_sums_are_weight_sums_for_every_weight(doc: dict[str, Any]) -> None:
     objs = read_yoda(to_yoda(doc))
     pre = "/ATLAS_ttHbb"
-    f = doc["normalisation"]["factor"]
-    for name, reg in doc["regions"].items():
-        h = objs[f"{pre}/cutflow_{name}"]
-        assert h.type == "HISTO1D"
-        assert h.step_names() == [s["step"] for s in reg["cutflow"]]
-        for i, (b, s) in enumerate(zip(h.bins(), reg["cutflow"], strict=True)):
-            assert (b[0], b[1]) == (i, i + 1)
-            assert b[2] == s["yield"] and b[6] == s["raw"]
-            assert b[3] == pytest.approx(s["yield_stat"] ** 2, rel=1e-12)
-        assert h.flow("Total")[0] == pytest.approx(sum(s["yield"] for s in reg["cutflow"]))
-        c = objs[f"{pre}/yield_{name}"].values()
-        assert c[0] == reg["yield"] and c[2] == reg["raw"]
-        for k, w in enumerate(doc["weight_names"][1:], start=1):
-            path = f"{pre}/yield_{name}[{re.sub(r'[^A-Za-z0-9_.+-]+', '_', w)}]"
-            v = objs[path].values()
-            assert v[0] == reg["variations"][w]
-            sumw2 = to_float(int(doc["exact"]["regions"][name]["sumw2"][-1][k], 16))
-            assert v[1] == pytest.approx(sumw2 * f * f, rel=1e-12)
-            assert objs[path].annotations["WeightName"] == w
-    ev = objs["/_EVTCOUNT"].values()
-    assert ev[0] == doc["normalisation"]["sumw_all"] and ev[2] == doc["normalisation"]["n_events"]
-    assert ("/_XSEC" in objs) == doc["normalisation"]["normalised"]
-    unit = objs[f"{pre}/yield_single_lepton"].annotations["YieldUnit"]
-    assert unit.startswith("events") == doc["normalisation"]["normalised"]
+    norm = doc["normalisation"]
+    f = norm["factor"] if norm["normalised"] else 1.0
+    suffix = ["", *("[" + w.replace(" ", "_") + "]" for w in doc["weight_names"][1:])]
+    for k, sfx in enumerate(suffix):
+        for name, reg in doc["regions"].items():
+            h, raw = objs[f"{pre}/cutflow_{name}{sfx}"], objs[f"/RAW{pre}/cutflow_{name}{sfx}"]
+            assert h.type == "HISTO1D" and h.step_names() == [s["step"] for s in reg["cutflow"]]
+            for i, (b, rb) in enumerate(zip(h.bins(), raw.bins(), strict=True)):
+                sw, sw2, n = _exact(doc, name, i, k)
+                assert (b[0], b[1]) == (i, i + 1)
+                assert (rb[2], rb[3], rb[6]) == (sw, sw2, n)  # raw: Σw, Σw², entries
+                assert b[2] == pytest.approx(f * sw, rel=1e-14)
+                assert b[3] == pytest.approx(f * f * sw2, rel=1e-14) and b[6] == n
+            if k == 0:
+                assert h.bins()[-1][2] == pytest.approx(reg["yield"], rel=1e-14)
+            else:
+                assert h.annotations["WeightName"] == doc["weight_names"][k]
+                v = reg["variations"][doc["weight_names"][k]]
+                assert objs[f"{pre}/yield_{name}{sfx}"].values()[0] == pytest.approx(v, rel=1e-14)
+            scaled = h.annotations.get("ScaledBy")
+            assert scaled == (f if norm["normalised"] else None)
+            assert "ScaledBy" not in raw.annotations
+        ev = objs[f"/_EVTCOUNT{sfx}"].values()
+        ex = doc["exact"]
+        sumw_all = to_float(int(ex["sumw_all"][k], 16))
+        assert ev == [sumw_all, to_float(int(ex["sumw2_all"][k], 16)), norm["n_events"]]
+        assert objs[f"/RAW/_EVTCOUNT{sfx}"].values() == ev
+        assert (f"/_XSEC{sfx}" in objs) == norm["normalised"]
+        assert (f"/RAW/_XSEC{sfx}" in objs) == norm["normalised"]
+        if norm["normalised"]:
+            assert objs[f"/_XSEC{sfx}"].values()[0] == norm["xsec_pb"]
+
+
+def test_yoda_weight_names_are_kept(synth_doc: dict[str, Any]) -> None:
+    """'=' and other characters stay; only blanks, which end a YODA path, become '_'."""
+    objs = read_yoda(to_yoda(synth_doc))
+    assert "/ATLAS_ttHbb/yield_dilepton[MUR=2_MUF=1]" in objs
+    assert "/RAW/ATLAS_ttHbb/cutflow_dilepton[PDF_set_1]" in objs
+    names = {o.annotations.get("WeightName") for o in objs.values()}
+    assert {"MUR=2 MUF=1", "PDF set 1"} <= names
 
 
 def test_yoda_binned_region_is_a_histogram_with_overflow(real_doc: dict[str, Any]) -> None:
@@ -209,14 +225,28 @@ def test_yoda_binned_region_is_a_histogram_with_overflow(real_doc: dict[str, Any
     )
     finite = [r for r in members if not math.isinf(r["bin"]["high"])]
     assert [(b[0], b[1]) for b in h.bins()] == [(r["bin"]["low"], r["bin"]["high"]) for r in finite]
-    assert [b[2] for b in h.bins()] == [r["yield"] for r in finite]
-    assert h.flow("Overflow")[0] == members[-1]["yield"] and math.isinf(members[-1]["bin"]["high"])
+    assert [b[2] for b in h.bins()] == pytest.approx([r["yield"] for r in finite], rel=1e-14)
+    assert h.flow("Overflow")[0] == pytest.approx(members[-1]["yield"], rel=1e-14)
+    assert math.isinf(members[-1]["bin"]["high"])
     assert h.annotations["XLabel"] == "pt_bb"
+    assert "/RAW/ATLAS_ttHbb/single_lepton_ptbb" in objs
 
 
 def test_yoda_prefix_can_be_chosen(real_doc: dict[str, Any]) -> None:
     objs = read_yoda(to_yoda(real_doc, prefix="/ATLAS_2024_I0000000/"))
     assert "/ATLAS_2024_I0000000/yield_single_lepton" in objs
+
+
+def test_yoda_words_that_open_or_close_blocks_are_defused(synth_doc: dict[str, Any]) -> None:
+    doc = json.loads(json.dumps(synth_doc))
+    doc["regions"]["dilepton"]["description"] = "BEGIN here, END there"
+    read_yoda(to_yoda(doc))  # ReaderYODA would end the block at the title
+
+
+def test_yoda_needs_the_exact_sums(synth_doc: dict[str, Any]) -> None:
+    doc = {k: v for k, v in synth_doc.items() if k != "exact"}
+    with pytest.raises(HepreintError, match="exact sums"):
+        to_yoda(doc)
 
 
 # --- MadAnalysis 5 --------------------------------------------------------------------------------
