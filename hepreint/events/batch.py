@@ -53,6 +53,12 @@ class EventBatch:
     xsec_pb: float | None = None
     xsec_err_pb: float | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: collections already reconstructed by a fast simulation such as Delphes, keyed by object
+    #: kind ("electron", "muon", "photon", "jet", "large_r_jet", "tau", "met"); ``None`` for
+    #: generator-level events. With it, ``particles`` holds the file's generator record where
+    #: it has one (Delphes' Particle branch), else an empty list per event, and
+    #: ``meta["reconstructed"]`` names the simulation: the detector stage must not run twice.
+    reco: dict[str, ak.Array] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.particles)

@@ -28,6 +28,8 @@ IDENTITY_BYTES = 1 << 20
 
 HEPMC3 = "hepmc3"
 HEPMC2 = "hepmc2"
+#: Delphes ROOT output (:mod:`hepreint.io.delphes`): objects already reconstructed
+DELPHES = "delphes"
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "gzip"),
@@ -38,7 +40,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 #: things people pass by mistake, with the advice to give them
 _FOREIGN: tuple[tuple[bytes, str], ...] = (
     (b"<LesHouchesEvents", "an LHE file (parton level); shower it first (e.g. with Pythia 8)"),
-    (b"root", "a ROOT file; Delphes output is not read here"),
+    (b"root", "a compressed ROOT file; decompress it (Delphes ROOT files are read as written)"),
     (b"\xfd7zXZ", "xz-compressed; recompress it with gzip or zstd, or decompress it"),
     (b"PK\x03\x04", "a zip archive; unpack it first"),
     (b"\xff\xfe", "UTF-16 text; convert it with iconv -f UTF-16 -t UTF-8"),
@@ -53,10 +55,12 @@ class FileInfo:
     path: str
     size_bytes: int
     compression: str  # "none", "gzip", "bzip2" or "zstd"
-    format: str  # "hepmc3" or "hepmc2"
+    format: str  # "hepmc3", "hepmc2" or "delphes"
     header: bytes  # the text before the first event (run info for HepMC3)
     #: 63-bit identity of the content (:func:`file_identity`); random draws are keyed on it
     identity: int = 0
+    #: entries of the Delphes tree (``format == "delphes"``; None for HepMC text)
+    entries: int | None = None
 
 
 def _check_exists(path: Path) -> int:
@@ -177,6 +181,10 @@ def scan_file(path: str | Path) -> FileInfo:
     p = Path(path)
     size = _check_exists(p)
     compression = sniff_compression(p)
+    if compression == "none":
+        with p.open("rb") as f:
+            if f.read(4) == b"root":
+                return _scan_root(p, size)
     head = b""
     try:
         with open_decompressed(p, compression) as f:
@@ -198,3 +206,14 @@ def scan_file(path: str | Path) -> FileInfo:
     cut = head.find(b"\nE ")
     header = head[: cut + 1] if cut >= 0 else head
     return FileInfo(str(p), size, compression, fmt, header, identity)
+
+
+def _scan_root(p: Path, size: int) -> FileInfo:
+    """A ROOT file must be Delphes output (:mod:`.delphes` says what else it is). Its identity
+    hashes the file's first MiB as stored (ROOT compresses baskets itself)."""
+    from hepreint.io.delphes import inspect_file  # uproot is imported for ROOT inputs only
+
+    entries = inspect_file(p).entries
+    with p.open("rb") as f:
+        identity = _identity(f, b"")
+    return FileInfo(str(p), size, "none", DELPHES, b"", identity, entries=entries)

@@ -41,6 +41,7 @@ from hepreint.events.batch import EventBatch
 from hepreint.io.assemble import ReadReport
 from hepreint.io.checks import EventProblem
 from hepreint.io.cuts import event_before, event_offsets, next_event_at
+from hepreint.io.delphes import entry_ranges, inspect_file, read_entries
 from hepreint.io.detect import FileInfo, file_identity, open_decompressed, scan_file
 from hepreint.io.places import Places
 from hepreint.io.sequence import merge_warnings
@@ -61,6 +62,8 @@ __all__ = ["Share", "ShareStream", "file_identity", "merge_reports", "plan_share
 SHARES_PER_WORKER = 3
 #: no byte range smaller than this (a share has a fixed cost: open, scan the header)
 MIN_SHARE_BYTES = 256 << 10
+#: no entry range of a Delphes file smaller than this (each share opens the file with uproot)
+MIN_SHARE_ENTRIES = 100
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,9 @@ def _windows(infos: list[FileInfo], skip: int, max_events: int | None) -> list[_
             before = None
             continue
         upto = (w.last if w.last is not None else w.first) + 1
-        offsets = event_offsets(info, upto)
+        offsets = (
+            event_offsets(info, upto) if info.entries is None else range(min(upto, info.entries))
+        )
         n = len(offsets)
         w.n_skipped = min(n, w.first)
         w.empty = n <= w.first or w.last == w.first
@@ -214,6 +219,18 @@ def plan_shares(
             path=info.path, size_bytes=info.size_bytes, file_id=info.identity,
             run_base=w.run_base,
         )  # fmt: skip
+        if info.entries is not None:  # a Delphes file: entry ranges
+            hi = info.entries if w.hi is None else w.hi
+            parts = 1 if whole or w.empty else n_parts * SHARES_PER_WORKER // n_files
+            lo = hi if w.empty else w.lo
+            ranges = entry_ranges(lo, hi, min(parts, (hi - lo) // MIN_SHARE_ENTRIES))
+            for k, (lo, stop) in enumerate(ranges):
+                last = k == len(ranges) - 1
+                shares.append(Share(
+                    part=k, n_parts=len(ranges), kind="entries", first=lo, last=stop,
+                    n_skipped=w.n_skipped if k == 0 else 0, limited=w.limited and last, **common,
+                ))  # fmt: skip
+            continue
         if info.compression == "none":
             span = (w.hi or info.size_bytes) - w.lo
             parts = 1 if whole or w.empty else max(1, math.ceil(span / target))
@@ -315,6 +332,13 @@ class ShareStream(BatchIterator):
         report.n_skipped = share.n_skipped
         if share.empty:
             report.complete = not share.limited
+            return
+        if share.kind == "entries":  # a Delphes file
+            yield from read_entries(
+                info.path, inspect_file(info.path), report, self._run, file_id=info.identity,
+                first=share.first, stop=share.last, batch_size=self.batch_size,
+                limited=share.limited, count_skipped=False,
+            )  # fmt: skip
             return
         split: dict[str, Any] = {}
         before = None

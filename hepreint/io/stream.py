@@ -27,6 +27,7 @@ from hepreint.events.batch import EventBatch
 from hepreint.io.assemble import BatchBuilder, ReadReport
 from hepreint.io.checks import EventProblem
 from hepreint.io.columns import EventColumns, to_columns
+from hepreint.io.delphes import read_serial
 from hepreint.io.detect import HEPMC3, FileInfo, describe_foreign, open_decompressed, scan_file
 from hepreint.io.fast import Result, parse_events
 from hepreint.io.hepmc import read_event
@@ -354,12 +355,16 @@ class EventStream(BatchIterator):
             report = new_report(info, self.reader)
             self.reports.append(report)
             budget = None if self.max_events is None else self.max_events - self.events_read
-            to_skip -= yield from read_file(
-                info, report, open_decompressed(Path(info.path), info.compression),
-                places=Places(info), select=Selection(first=to_skip, budget=budget),
-                run=self._run, batch_size=self.batch_size,
-                skip_bad_events=self.skip_bad_events, split={},
-            )  # fmt: skip
+            if info.entries is not None:  # a Delphes ROOT file: entries, read with uproot
+                to_skip -= yield from read_serial(info, report, self._run, to_skip, budget,
+                                                  self.batch_size)  # fmt: skip
+            else:
+                to_skip -= yield from read_file(
+                    info, report, open_decompressed(Path(info.path), info.compression),
+                    places=Places(info), select=Selection(first=to_skip, budget=budget),
+                    run=self._run, batch_size=self.batch_size,
+                    skip_bad_events=self.skip_bad_events, split={},
+                )  # fmt: skip
             if self.max_events is not None and self.events_read >= self.max_events:
                 return
 
