@@ -11,7 +11,8 @@ from hepreint.cli.options import Number, parse_params
 
 @click.command()
 @click.argument("process")
-@click.option("--events", "n_events", type=Number(int, 1), default=None)
+@click.option("--events", "n_events", type=Number(int, 1), default=None,
+              help="number of events to generate (required)")
 @click.option(
     "--seed",
     type=Number(int, 1, 899_999_999),

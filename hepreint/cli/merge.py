@@ -10,7 +10,8 @@ import click
 
 @click.command()
 @click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False))
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="directory for the merged results.json")
 @click.option(
     "--analysis",
     type=click.Path(exists=True),
