@@ -56,15 +56,17 @@ def test_weighted_cut_in_an_analysis(example_sample: Path, tmp_path: Path) -> No
     # replace the ≥3 b cut of the 1-lepton channel by an (invented) per-event factor: 0.5 per
     # event with >= 3 b-jets, and the ≥3 b cut of the dilepton channel by 0.25 (no cut)
     text = text.replace(
-        '  ge3_b_1l:\n    expr: "n_b >= 3"',
-        '  ge3_b_1l:\n    expr: "n_b >= 3"\n    weight: "0.5"',
+        '  ge3_b_1l:\n    tags: {collection: jets, at_least: {70: 3}}',
+        '  ge3_b_1l:\n    tags: {collection: jets, at_least: {70: 3}}\n    weight: "0.5"',
     ).replace(
-        '  ge3_b_2l:\n    expr: "n_b >= 3"',
+        '  ge3_b_2l:\n    tags: {collection: jets, at_least: {70: 2, 85: 3}}',
         '  ge3_b_2l:\n    weight: "where(n_b >= 3, 0.25, 0.0)"',
     )
     y.write_text(text)
-    base = run(ROOT / "analyses" / "ttHbb", [example_sample], RunOptions(seed=1))
-    weighted = run(d, [example_sample], RunOptions(seed=1))
+    # at truth level every b-jet is tagged at every working point: n_b >= 3 is the tag cut
+    truth = RunOptions(seed=1, detectors=("truth",))
+    base = run(ROOT / "analyses" / "ttHbb", [example_sample], truth)
+    weighted = run(d, [example_sample], truth)
     b, w = base.yields.regions, weighted.yields.regions
     sl_b, sl_w = b["single_lepton"], w["single_lepton"]
     assert sl_w.sumw[:-1] == sl_b.sumw[:-1]  # steps before the weighted cut are untouched

@@ -144,7 +144,7 @@ CASES: list[tuple[str, Edit, str | None]] = [
     ("expr-deep", cut('"' + "-(" * 150 + "n_jets" + ")" * 150 + ' > 0"'), "cuts.ge5_jets"),
     ("expr-huge", cut('"n_jets' + " + n_jets" * 20_000 + ' > 0"'), "cuts.ge5_jets"),
     ("expr-null-byte", cut('"n_jets\\0 > 0"'), "cuts.ge5_jets"),
-    ("expr-where-bad-attr", sub('where: "flavour == 5"', 'where: "layout == 5"'), "bjets.where"),
+    ("expr-where-bad-attr", sub('where: "btag70"', 'where: "layout == 5"'), "bjets.where"),
     ("weight-unknown-name", sub(CUT, CUT + "    weight: tag_prob\n"), "cuts.ge5_jets.weight"),
     # --- cycles
     (

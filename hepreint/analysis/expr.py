@@ -29,7 +29,10 @@ ATTRIBUTES: frozenset[str] = frozenset(
     {
         "pt", "eta", "phi", "mass", "m", "E", "energy", "px", "py", "pz", "p", "rapidity",
         "mt", "et", "charge", "pid", "flavour", "n_constituents", "n_subjets", "n_b", "n_c",
-        "n_b_hadrons", "iso", "abseta",
+        "n_b_hadrons", "iso", "abseta", "tag_bin", "tau_tag",
+        # flavour tags at the detector card's working points (hepreint.detector.response)
+        "btag60", "btag70", "btag77", "btag85", "xbb50", "xbb60", "xbb70",
+        "btageff60", "btageff70", "btageff77", "btageff85", "xbbeff50", "xbbeff60", "xbbeff70",
     }
 )  # fmt: skip
 

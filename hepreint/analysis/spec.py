@@ -78,10 +78,44 @@ class Analysis:
     #: per-event factors of weighted cuts (e.g. a truth-tagging probability): from that step on,
     #: every region using the cut fills its yields with weight × factor
     cut_weights: dict[str, Compiled] = field(default_factory=dict)
+    #: flavour-tag requirements by cut name (``tags:``): {collection, at_least/at_most/exactly}
+    tag_cuts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: trigger names the cuts use (true/false per event; from the detector card's triggers)
+    triggers: tuple[str, ...] = ()
+    #: the detector response this run applies: a card name, ``truth`` or ``none``
+    detector: str = "truth"
+    #: ``direct`` or ``truth`` tagging (meaningful with a detector card only)
+    tagging: str = "direct"
+    #: set when one run applies several detectors: results are keyed ``name@detector``
+    detector_label: bool = False
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Compiled expressions are closures; workers recompile from the file instead."""
-        return (_reload, (str(self.path), dict(self.parameters), self.digest()))
+        return (
+            _reload,
+            (str(self.path), dict(self.parameters), self.digest(),
+             (self.detector, self.tagging, self.detector_label)),
+        )  # fmt: skip
+
+    @property
+    def default_detector(self) -> str:
+        return str((self.raw.get("detector") or {}).get("default", "truth"))
+
+    @property
+    def key(self) -> str:
+        """The analysis' name in a run: with several detectors, ``name@detector``."""
+        return f"{self.name}@{self.detector}" if self.detector_label else self.name
+
+    def with_detector(
+        self, detector: str | None = None, tagging: str | None = None, label: bool = False
+    ) -> Analysis:
+        """A copy run with ``detector`` (default: the analysis' own) and ``tagging``."""
+        det = detector or self.default_detector
+        tag = tagging or str((self.raw.get("detector") or {}).get("tagging", "direct"))
+        if tag not in ("direct", "truth"):
+            raise SpecError(f"tagging {tag!r}: choose direct or truth")
+        return Analysis(**{**self.__dict__, "detector": det, "tagging": tag,
+                           "detector_label": label})  # fmt: skip
 
     @property
     def name(self) -> str:
@@ -109,11 +143,18 @@ class Analysis:
         return clone
 
 
-def _reload(path: str, parameters: dict[str, float], digest: str) -> Analysis:
+def _reload(
+    path: str,
+    parameters: dict[str, float],
+    digest: str,
+    detector: tuple[str, str, bool] = ("truth", "direct", False),
+) -> Analysis:
     a = load_analysis(path)
     if a.digest() != digest:
         raise SpecError(f"{path}: changed while the run was going on; rerun")
-    return a.with_parameters({k: v for k, v in parameters.items() if k in a.parameters})
+    a = a.with_parameters({k: v for k, v in parameters.items() if k in a.parameters})
+    return Analysis(**{**a.__dict__, "detector": detector[0], "tagging": detector[1],
+                       "detector_label": detector[2]})  # fmt: skip
 
 
 def directory_digest(directory: Path) -> str:
@@ -192,13 +233,20 @@ class _Builder:
         params = {k: float(v["default"]) for k, v in (d.get("parameters") or {}).items()}
         objects, names = self._objects(set(params))
         overlap = self._overlap(names)
-        variables = self._variables(names | set(params))
-        known = names | set(params) | set(d.get("variables") or {})
+        triggers = tuple(d.get("triggers") or {})
+        variables = self._variables(names | set(params) | set(triggers))
+        known = names | set(params) | set(d.get("variables") or {}) | set(triggers)
         cuts: dict[str, Compiled] = {}
         cut_weights: dict[str, Compiled] = {}
+        tag_cuts: dict[str, dict[str, Any]] = {}
         for cname, spec in d["cuts"].items():
             if not isinstance(spec, dict):
                 spec = {"expr": spec}
+            if "tags" in spec:
+                coll = spec["tags"]["collection"]
+                if coll not in names:
+                    self.err(("cuts", cname, "tags", "collection"), _unknown("collection", coll, names))
+                tag_cuts[cname] = dict(spec["tags"])
             if "expr" in spec:
                 c = self.expr(("cuts", cname), spec["expr"], known)
                 if c is not None:
@@ -228,6 +276,10 @@ class _Builder:
             raw=d,
             path=self.doc.path,
             cut_weights=cut_weights,
+            tag_cuts=tag_cuts,
+            triggers=triggers,
+            detector=str((d.get("detector") or {}).get("default", "truth")),
+            tagging=str((d.get("detector") or {}).get("tagging", "direct")),
         )
 
     def _objects(self, params: set[str]) -> tuple[list[ObjectDef], set[str]]:

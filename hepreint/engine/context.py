@@ -65,6 +65,19 @@ class AnalysisState:
     weights: np.ndarray | None = None
     masks: dict[str, np.ndarray] = field(default_factory=dict)
     factors: dict[str, list[np.ndarray | None]] = field(default_factory=dict)
+    #: truth objects before the detector response (loosened thresholds), by object name
+    candidates: dict[str, ak.Array] = field(default_factory=dict)
+    #: per-event values the detector gives besides collections (trigger decisions)
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: truth tagging: the tag cut whose drawn tags this state's jets carry ("": direct)
+    view: str = ""
+    #: truth tagging: P(requirement) per event of this view's tag cut
+    tag_probability: np.ndarray | None = None
+
+    def for_view(self, view: str) -> AnalysisState:
+        """A copy sharing everything up to overlap removal, for one truth-tagging view."""
+        return AnalysisState(dict(self.parameters), dict(self.collections),
+                             candidates=self.candidates, extra=dict(self.extra), view=view)  # fmt: skip
 
 
 class Inputs:

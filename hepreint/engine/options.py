@@ -30,6 +30,11 @@ class RunOptions:
     #: show a progress bar on stderr (only when stderr is a terminal)
     progress: bool = False
     command: str = ""
+    #: detector responses to apply in one pass (card names, "truth", "none"); empty: each
+    #: analysis' own default (``detector.default`` in analysis.yaml)
+    detectors: tuple[str, ...] = ()
+    #: "direct" or "truth" flavour tagging; None: each analysis' own choice
+    tagging: str | None = None
     #: name of the nominal weight; None: Rivet's rule (unnamed, WEIGHT, 0, DEFAULT, NOMINAL,
     #: else the first), see :func:`hepreint.io.weights.choose_nominal`
     nominal_weight: str | None = None
@@ -48,5 +53,9 @@ class RunOptions:
             )
         if self.batch_size < 1 or self.workers < 1 or self.skip < 0:
             raise HepreintError("--batch-size and --workers must be >= 1 and --skip >= 0")
+        if self.tagging is not None and self.tagging not in ("direct", "truth"):
+            raise HepreintError(f"--tagging {self.tagging!r}: choose direct or truth")
+        if len(set(self.detectors)) != len(self.detectors):
+            raise HepreintError(f"--detector {','.join(self.detectors)}: a detector is named twice")
         if self.scheduler and self.executor != "dask":
             raise HepreintError("--scheduler needs --executor dask")

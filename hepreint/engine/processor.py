@@ -15,7 +15,7 @@ from typing import Any
 from hepreint.analysis.spec import Analysis
 from hepreint.engine.context import AnalysisState, Context
 from hepreint.engine.plan import AnalysisPlan, make_plan
-from hepreint.engine.stages import STAGES
+from hepreint.engine.stages import STAGES, truth_tag_view
 from hepreint.engine.yields import Yields
 from hepreint.errors import SpecError
 from hepreint.events.batch import EventBatch
@@ -32,7 +32,7 @@ class Processor:
 
     def __init__(self, analyses: Analysis | Sequence[Analysis], seed: int = 0) -> None:
         items = (analyses,) if isinstance(analyses, Analysis) else tuple(analyses)
-        names = [a.name for a in items]
+        names = [a.key for a in items]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise SpecError(
@@ -49,12 +49,12 @@ class Processor:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(a.name for a in self.analyses)
+        return tuple(a.key for a in self.analyses)
 
     def process(self, batch: EventBatch) -> dict[str, Yields]:
         """The yields of every analysis on ``batch``, by analysis name."""
         ctx = Context(batch, self.seed)
-        return {p.analysis.name: self._one(ctx, p) for p in self.plans}
+        return {p.analysis.key: self._one(ctx, p) for p in self.plans}
 
     def evaluate(self, batch: EventBatch, name: str | None = None) -> dict[str, Any]:
         """Collections, parameters and variables of one analysis on ``batch``, by name."""
@@ -63,16 +63,39 @@ class Processor:
         return state.values
 
     def zeros(self, weight_names: tuple[str, ...]) -> dict[str, Yields]:
-        return {a.name: Yields.zeros(a.layout, weight_names) for a in self.analyses}
+        return {a.key: Yields.zeros(a.layout, weight_names) for a in self.analyses}
 
     def _state(self, ctx: Context, plan: AnalysisPlan, until: str = "") -> AnalysisState:
         state = AnalysisState(dict(plan.analysis.parameters))
+        views = plan.truth_tagging and not until and ctx.batch.reco is None
         for name, stage in STAGES:
+            if views and name == "derived":
+                return self._views(ctx, plan, state)
             with ctx.timed(name):
                 stage(ctx, plan, state)
             if name == until:
                 break
         return state
+
+    def _views(self, ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> AnalysisState:
+        """Truth tagging: the remaining stages once per tag requirement, each region taking
+        the masks and factors of its own requirement's view (direct tags for the others)."""
+        later = [(n, s) for n, s in STAGES if n in ("derived", "variables", "selection")]
+        out: dict[str, AnalysisState] = {"": state.for_view("")}
+        with ctx.timed("truth_tagging"):
+            for cut, _ in plan.requirements:
+                out[cut] = truth_tag_view(ctx, plan, state, cut)
+        for view in out.values():
+            for name, stage in later:
+                with ctx.timed(name):
+                    stage(ctx, plan, view)
+        final = out[""]
+        for region, cut in plan.region_views:
+            if cut:
+                final.masks[region] = out[cut].masks[region]
+                if region in out[cut].factors:
+                    final.factors[region] = out[cut].factors[region]
+        return final
 
     def _one(self, ctx: Context, plan: AnalysisPlan) -> Yields:
         state = self._state(ctx, plan)

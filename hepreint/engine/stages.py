@@ -1,6 +1,7 @@
 """The stages of a run, in their fixed order, each with one contract: ``stage(ctx, plan, state)``.
 
-read → objects → detector → overlap removal → variables → selection → yields. Reading happens
+read → objects → detector → overlap removal → derived collections → variables → selection →
+yields. Reading happens
 before (:mod:`hepreint.io`: a batch is the stages' input); each later stage reads the context
 (batch, seed, shared cache) and the analysis' plan and fills in the analysis' state. Stages are
 pure in the batch: the same batch, seed and analysis give the same state, which is what lets any
@@ -16,8 +17,12 @@ import awkward as ak
 import numpy as np
 
 from hepreint.analysis.expr import Compiled, Scope
+from hepreint.detector import Requirement, perfect_tags, respond
+from hepreint.detector.event import rebuild_met, trigger_decisions
+from hepreint.detector.response import TRUTH_WORKING_POINTS
+from hepreint.detector.truth_tagging import draw_passing_tags
 from hepreint.engine.context import AnalysisState, Context, Inputs
-from hepreint.engine.plan import AnalysisPlan
+from hepreint.engine.plan import AnalysisPlan, builder_params, loosened
 from hepreint.errors import SpecError
 from hepreint.objects import count_inside, kind, overlap_remove
 
@@ -25,26 +30,141 @@ Stage = Callable[[Context, AnalysisPlan, AnalysisState], None]
 
 
 def objects(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
-    """Base collections from the batch by their registered kinds (shared by definition)."""
+    """Base collections from the batch by their registered kinds (shared by definition).
+
+    With a detector card, the kinds build *candidates* (truth objects below the analysis'
+    thresholds, :data:`~hepreint.engine.plan.LOOSEN`) that the detector stage turns into the
+    collections; objects already reconstructed in the file (Delphes) are taken as they are."""
     inputs = Inputs(ctx, plan.invisible, plan.lepton_key)
+    if ctx.batch.reco is not None:
+        from hepreint.objects.reco import reco_collection  # Delphes input only
+
+        for o, key in plan.base:
+
+            def reco(o: Any = o) -> ak.Array:
+                p = {k: v for k, v in o.params.items() if k != "count_inside"}
+                coll = reco_collection(o.kind, p, ctx.batch)
+                return coll if o.where is None else _select(coll, o.where, state.parameters)
+
+            state.collections[o.name] = ctx.shared("reco" + key, reco)
+        return
+    if plan.card is not None:
+        for (o, _), ckey in zip(plan.base, plan.candidates, strict=True):
+
+            def candidates(o: Any = o) -> ak.Array:
+                return kind(o.kind).build(loosened(builder_params(o)), inputs)
+
+            state.candidates[o.name] = ctx.shared(ckey, candidates)
+        return
     for o, key in plan.base:
 
         def make(o: Any = o) -> ak.Array:
-            p = {k: v for k, v in o.params.items() if k != "count_inside"}
-            coll = kind(o.kind).build(p, inputs)
+            coll = kind(o.kind).build(builder_params(o), inputs)
+            if o.kind in TRUTH_WORKING_POINTS:
+                coll = perfect_tags(o.kind, coll)
             return coll if o.where is None else _select(coll, o.where, state.parameters)
 
         state.collections[o.name] = ctx.shared(key, make)
 
 
 def detector(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
-    """Detector response folded into the collections. No detector card exists yet, so the
-    collections stay truth-level and results say so (``provenance.detector``)."""
+    """The card's response folded into the candidates: efficiencies drawn, momenta smeared,
+    jets tagged, then the analysis' own thresholds and ``where``; MET rebuilt; triggers
+    decided. At truth level (or on reconstructed input) triggers always fire."""
+    card, n = plan.card, len(ctx.batch)
+    if card is None or ctx.batch.reco is not None:
+        state.extra.update({t: np.ones(n, dtype=bool) for t in plan.analysis.triggers})
+        return
+    shifted: dict[str, ak.Array] = {}
+    for (o, key), ckey in zip(plan.base, plan.candidates, strict=True):
+        if o.kind == "met":
+            continue
+
+        def responded(o: Any = o, ckey: str = ckey) -> ak.Array:
+            def u(purpose: str, counts: np.ndarray) -> ak.Array:
+                return ctx.uniforms(f"{card.name}/{purpose}/{ckey}", counts)
+
+            wp = o.params.get("working_point")
+            return respond(card, o.kind, state.candidates[o.name], u, working_point=wp)
+
+        everything = ctx.shared("responded" + ckey + card.digest, responded)
+        shifted.setdefault(o.kind, everything)
+
+        def cut(o: Any = o, everything: ak.Array = everything) -> ak.Array:
+            coll = _thresholds(everything, o.params)
+            return coll if o.where is None else _select(coll, o.where, state.parameters)
+
+        state.collections[o.name] = ctx.shared(key, cut)
+    met = None
+    for (o, key), ckey in zip(plan.base, plan.candidates, strict=True):
+        if o.kind != "met":
+            continue
+
+        def rebuilt(o: Any = o, ckey: str = ckey) -> ak.Array:
+            def u(purpose: str, counts: np.ndarray) -> ak.Array:
+                return ctx.uniforms(f"{card.name}/{purpose}/{ckey}", counts)
+
+            return rebuild_met(card, state.candidates[o.name], shifted, u)
+
+        state.collections[o.name] = ctx.shared(key, rebuilt)
+        met = met if met is not None else state.collections[o.name]
+    if plan.analysis.triggers:
+        leading: dict[str, ak.Array] = {}
+        for o, _ in plan.base:
+            leading.setdefault(o.kind, state.collections[o.name])
+
+        def u(purpose: str, counts: np.ndarray) -> ak.Array:
+            return ctx.uniforms(f"{card.name}/{purpose}", counts)
+
+        state.extra.update(
+            trigger_decisions(card, list(plan.analysis.triggers), leading, met, u, n)
+        )
+
+
+def _thresholds(coll: ak.Array, params: dict[str, Any]) -> ak.Array:
+    keep = coll.pt >= float(params.get("pt_min", 0.0))
+    if "abs_eta_max" in params:
+        keep = keep & (abs(coll.eta) < float(params["abs_eta_max"]))
+    return coll[keep]
+
+
+def truth_tag_view(ctx: Context, plan: AnalysisPlan, state: AnalysisState, cut: str) -> AnalysisState:
+    """The state whose tag requirement ``cut`` holds with its exact probability and whose
+    jets carry tags drawn among the configurations that pass (:mod:`hepreint.detector.truth_tagging`)."""
+    req = dict(plan.requirements)[cut]
+    view = state.for_view(cut)
+    jets = view.collections[req.collection]
+    prefix = _tag_prefix(jets, req, cut)
+    effs = {wp: jets[f"{prefix}eff{wp}"] for wp in req.working_points}
+    counts = np.asarray(ak.num(jets, axis=1), dtype=np.int64)
+    u = ctx.uniforms(f"{plan.card.name if plan.card else ''}/truth_tag/{cut}", 2 * counts + 1)
+    p, jet_u = draw_passing_tags(effs, req, u)
+    u_j = ak.unflatten(jet_u, counts)
+    n_bin = 0
+    for f in jets.fields:
+        if f.startswith(prefix) and f[len(prefix):].isdigit():
+            passed = u_j < jets[f"{prefix}eff{f[len(prefix):]}"]
+            jets = ak.with_field(jets, passed, f)
+            n_bin = n_bin + ak.values_astype(passed, np.int64)
+    view.collections[req.collection] = ak.with_field(jets, n_bin, "tag_bin")
+    view.tag_probability = p
+    return view
+
+
+def _tag_prefix(coll: ak.Array, req: Requirement, cut: str) -> str:
+    for prefix in ("btag", "xbb"):
+        if all(f"{prefix}{wp}" in coll.fields for wp in req.working_points):
+            return prefix
+    have = sorted(f for f in coll.fields if f.startswith(("btag", "xbb")) and f[-1].isdigit())
+    raise SpecError(
+        f"cut {cut}: collection {req.collection!r} has no tag at working point(s) "
+        f"{list(req.working_points)} (it has {', '.join(have) or 'no tags'}); use the working "
+        "points of the detector card's flavour_tagging"
+    )
 
 
 def overlap(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
-    """Overlap removal in the listed order, objects counted inside large-R jets, then the
-    derived collections (selections and unions) of the final objects."""
+    """Overlap removal in the listed order, then objects counted inside large-R jets."""
     cols = state.collections
     for rule, key in plan.overlap:
 
@@ -63,19 +183,25 @@ def overlap(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
             return ak.with_field(cols[ins.name], counts, ins.field)
 
         cols[ins.name] = ctx.shared(key, with_count)
+
+
+def derived(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
+    """The derived collections (selections and unions) of the final objects, per tag view."""
+    cols = state.collections
     for o, key in plan.derived:
 
-        def derived(o: Any = o) -> ak.Array:
+        def make(o: Any = o) -> ak.Array:
             if o.kind == "select":
                 return _select(cols[o.sources[0]], o.where, state.parameters)
             return _merge([cols[s] for s in o.sources])
 
-        cols[o.name] = ctx.shared(key, derived)
+        cols[o.name] = ctx.shared(key + state.view, make)
 
 
 def variables(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
     """Parameters, collections and the analysis' variables (in dependency order), by name."""
     values: dict[str, Any] = dict(state.parameters)
+    values.update(state.extra)
     values.update(state.collections)
     for name, expr in plan.analysis.variables.items():
         with np.errstate(all="ignore"):  # non-finite results are refused below, with a place
@@ -120,6 +246,17 @@ def selection(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
         for name, c in a.cuts.items()
     }
     cut_factors = {n: _factor(c, scope, ctx, "cut weight") for n, c in a.cut_weights.items()}
+    for cname, req in plan.requirements:
+        if cname == state.view and state.tag_probability is not None:
+            f = state.tag_probability
+            cut_factors[cname] = f if cname not in cut_factors else cut_factors[cname] * f
+            cut_masks[cname] = cut_masks.get(cname, np.ones(n, dtype=bool)) & (f > 0)
+            continue
+        coll = state.collections[req.collection]
+        prefix = _tag_prefix(coll, req, cname)
+        counts = {wp: np.asarray(ak.sum(coll[f"{prefix}{wp}"], axis=1)) for wp in req.working_points}
+        passed = req.passes(counts)
+        cut_masks[cname] = cut_masks[cname] & passed if cname in cut_masks else passed
     for region in a.regions:
         rows, factors = [], []
         current = np.ones(n, dtype=bool)
@@ -147,6 +284,7 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("objects", objects),
     ("detector", detector),
     ("overlap", overlap),
+    ("derived", derived),
     ("variables", variables),
     ("selection", selection),
 )

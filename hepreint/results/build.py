@@ -16,14 +16,35 @@ from hepreint.engine.yields import Yields
 from hepreint.results.document import Results
 from hepreint.results.nominal import nominal_first
 
-#: what the detector stage does today (recorded in every result, see engine/stages.py)
-DETECTOR = "none: truth-level objects (no detector card applied)"
+#: what results say of the detector stage for each choice that is not a card
+DETECTOR_TEXT = {
+    "truth": "truth-level objects: no detector response; b-jets are truth b-labelled jets "
+    "tagged perfectly, triggers always fire",
+    "none": "objects built from the file's particles as they are (an already smeared HepMC "
+    "record): no detector response applied",
+    "delphes": "objects reconstructed in the input file by Delphes: the detector stage is "
+    "skipped",
+}
+
+
+def detector_provenance(a: Analysis, reconstructed: bool) -> dict[str, Any]:
+    """What every result records of the detector response it was made with."""
+    if reconstructed:
+        return {"name": "delphes", "description": DETECTOR_TEXT["delphes"], "approximate": False}
+    if a.detector in ("truth", "none"):
+        return {"name": a.detector, "description": DETECTOR_TEXT[a.detector], "approximate": False}
+    from hepreint.detector import card_for
+
+    card = card_for(a.detector)
+    assert card is not None
+    return {**card.describe(), "description": card.data["description"], "tagging": a.tagging,
+            "path": str(card.path)}  # fmt: skip
 
 
 def build_results(
     a: Analysis, acc: Accumulated, opts: RunOptions, analyses_in_pass: list[str]
 ) -> Results:
-    yields = (acc.yields or {}).get(a.name)
+    yields = (acc.yields or {}).get(a.key)
     if yields is None:
         yields = Yields.zeros(a.layout, acc.weight_names or ("nominal",))
     yields, nominal = nominal_first(yields, opts.nominal_weight)
@@ -60,6 +81,12 @@ def build_results(
         warnings += r["warnings"]
     if a.metadata.get("approximations"):
         warnings.append("approximate preservation: " + "; ".join(a.metadata["approximations"]))
+    detector = detector_provenance(a, any(r.get("format") == "delphes" for r in reports))
+    if detector.get("approximate"):
+        warnings.append(
+            f"approximate detector map {detector['name']} ({detector.get('tagging')} tagging): "
+            + "; ".join(detector.get("approximations", []))
+        )
     prov: dict[str, Any] = {
         "hepreint_version": __version__,
         "analysis_sha256": a.digest(),
@@ -76,7 +103,7 @@ def build_results(
         "reader": opts.reader,
         "skip": opts.skip,
         "max_events": opts.max_events,
-        "detector": DETECTOR,
+        "detector": detector,
         "analyses_in_pass": analyses_in_pass,
         "command": opts.command or " ".join(sys.argv),
         "time_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

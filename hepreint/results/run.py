@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hepreint.analysis.spec import Analysis, load_analysis
+from hepreint.detector import card_for
 from hepreint.engine.options import RunOptions
 from hepreint.engine.processor import Processor
 from hepreint.engine.runner import execute
@@ -58,6 +59,19 @@ def load_with_parameters(
     return out
 
 
+def with_detectors(analyses: list[Analysis], opts: RunOptions) -> list[Analysis]:
+    """Each analysis once per detector of the run (its own default when none is named);
+    with several detectors the results are keyed ``name@detector``."""
+    for det in opts.detectors:
+        card_for(det)  # an unknown card or a bad one fails before any event is read
+    out = []
+    for a in analyses:
+        dets = opts.detectors or (a.default_detector,)
+        for d in dets:
+            out.append(a.with_detector(d, opts.tagging, label=len(dets) > 1))
+    return out
+
+
 def run_many(
     analyses: Sequence[AnalysisLike],
     files: Sequence[str | Path],
@@ -70,11 +84,11 @@ def run_many(
     opts = options or RunOptions()
     opts.check()
     check_nominal_early([str(f) for f in files], opts.nominal_weight)
-    loaded = load_with_parameters(analyses, params)
+    loaded = with_detectors(load_with_parameters(analyses, params), opts)
     processor = Processor(loaded, seed=opts.seed)
     acc = execute(processor, files, opts)
-    names = [a.name for a in loaded]
-    results = {a.name: build_results(a, acc, opts, names) for a in loaded}
+    names = [a.key for a in loaded]
+    results = {a.key: build_results(a, acc, opts, names) for a in loaded}
     if isinstance(acc.failure, SpecError):
         raise acc.failure  # the analysis is wrong, not the input: nothing partial to keep
     if acc.interrupted is not None:
