@@ -96,7 +96,8 @@ def make_events(
     if particles:
         counts = rng.integers(5, 15, n)
         p = int(counts.sum())
-        m1 = np.concatenate([np.arange(c) - 1 for c in counts]).astype(I4)  # a chain
+        starts = np.repeat(np.cumsum(counts) - counts, counts)
+        m1 = (np.arange(p) - starts - 1).astype(I4)  # a chain: each particle's mother before it
         cols = {
             "PID": rng.choice(np.array([1, 2, 5, 11, 13, 21, 22, 211], I4), p),
             "Status": rng.choice(np.array([1, 2, 23], I4), p), "M1": m1,

@@ -43,7 +43,7 @@ PLACE = re.compile(r"\b(event \d+|line \d+|byte \d+)")
 #: file-level refusals (nothing to point at inside the file)
 FILE_LEVEL = re.compile(
     r"empty \(0 bytes\)|directory|not a regular file|not a HepMC|only whitespace|no events|"
-    r"HepMC header without|stream is corrupt"
+    r"HepMC header without|stream is corrupt|ROOT file"
 )
 #: the fast reader refuses these where pyhepmc reads on silently
 FAST_STRICTER = re.compile(r"pyhepmc would|single-space-separated|vertex line is malformed")

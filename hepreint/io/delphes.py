@@ -105,6 +105,11 @@ def _open_tree(path: str | Path) -> Any:
     except Exception as exc:  # noqa: BLE001 - uproot raises many kinds on a damaged file
         raise _damaged(path, exc) from exc
     trees = {k.split(";")[0]: v for k, v in classes.items()}
+    if not trees:
+        raise InputError(
+            f"{path}: a ROOT file that holds no objects (empty, or its directory is damaged); "
+            "pass the ROOT file written by Delphes"
+        )
     if trees.get(TREE) != "TTree":
         held = ", ".join(f"{k} ({v})" for k, v in sorted(trees.items())[:8]) or "nothing"
         raise InputError(
@@ -297,12 +302,10 @@ def read_entries(
     HepMC loop keeps them (``--skip`` counted once per file, ``limited`` by ``--max-events``)."""
     end = layout.entries if stop is None else min(stop, layout.entries)
     first = min(first, layout.entries)
-    report.reader = "uproot"
     report.n_skipped += first * count_skipped
-    report.weight_names = ("Event.Weight",) if "Event.Weight" in layout.keys else ("unit",)
-    report.weight_names += tuple(f"Weight.Weight[{i}]" for i in range(layout.n_weights))
     for batch in read_batches(path, layout, file_id=file_id, start=first, stop=end,
                               batch_size=batch_size):  # fmt: skip
+        report.weight_names = batch.weight_names
         batch = replace(batch, index=run.batches)
         run.batches += 1
         run.events_read += len(batch)
@@ -321,6 +324,8 @@ def read_serial(
 ) -> Generator[EventBatch, None, int]:
     """A Delphes file (its :class:`~hepreint.io.detect.FileInfo`) in the serial stream, after
     ``skip`` entries, at most ``budget``; returns the entries passed over by ``--skip``."""
+    if budget == 0:  # as the HepMC loop: the run ends before anything is passed over
+        return 0
     layout = inspect_file(info.path)
     stop = None if budget is None else skip + budget
     yield from read_entries(

@@ -136,7 +136,7 @@ def describe_foreign(path: Path, head: bytes) -> str:
         )
     return (
         f"{path}: not a HepMC ASCII file (begins {head[:40]!r}); hepreint reads HepMC3 ASCII "
-        "and HepMC2 IO_GenEvent, plain or gzip/bzip2/zstd-compressed"
+        "and HepMC2 IO_GenEvent, plain or gzip/bzip2/zstd-compressed, and Delphes ROOT files"
     )
 
 

@@ -380,6 +380,8 @@ def new_report(info: FileInfo, reader: str) -> ReadReport:
     report = ReadReport(info.path, info.size_bytes, info.format, info.compression)
     if reader == "fast" and info.format == HEPMC3:
         report.reader = "fast"
+    elif info.entries is not None:  # Delphes
+        report.reader = "uproot"
     return report
 
 
