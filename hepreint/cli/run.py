@@ -128,7 +128,7 @@ def _limits(res: Any, outdir: Path | None, quiet: bool) -> None:
 
     lim = compute_limits(res.to_dict(), res.analysis)
     if not quiet:
-        click.echo(limits_table(lim))
+        click.echo(limits_table(lim, warnings=False))
     for w in lim.warnings:
         click.echo(f"hepreint: warning: {w}", err=True)
     if outdir:

@@ -75,7 +75,7 @@ def limits(
         ana = _analysis_of(doc, analysis, path)
         res = compute_limits(doc, ana, per_region=not no_regions)
         if not quiet:
-            click.echo(limits_table(res))
+            click.echo(limits_table(res, warnings=False))
         for w in res.warnings:
             click.echo(f"hepreint: warning: {w}", err=True)
         out = res.write(output or path.parent)

@@ -73,7 +73,7 @@ def build_results(
                 "one is used; pass --xsec or run them separately"
             )
     lumi = opts.lumi_fb if opts.lumi_fb is not None else float(a.metadata["luminosity_fb"])
-    lsrc = "--lumi" if opts.lumi_fb is not None else f"analysis ({a.metadata['arxiv']})"
+    lsrc = "--lumi" if opts.lumi_fb is not None else f"the analysis, arXiv:{a.metadata['arxiv']}"
     reports = _merged_reports(acc.reports)
     for r in reports:
         for msg in r["bad_event_messages"]:

@@ -62,9 +62,13 @@ def likelihood_spec(analysis: Analysis) -> LikelihoodSpec:
     yaml_path = analysis.path or analysis.directory / "analysis.yaml"
     raw: dict[str, Any] | None = analysis.raw.get("likelihood")
     if not raw:
+        from hepreint.analysis.catalog import find_analysis
+
+        example = find_analysis("ttHbb")
+        where = f"{example}/analysis.yaml" if example else "the shipped ttHbb analysis.yaml"
         raise LikelihoodError(
             f"{yaml_path}: no 'likelihood:' section; add one (kind, workspace, channels) "
-            "as described in hepreint/stats/README or analyses/ttHbb/analysis.yaml"
+            f"as in {where} (its likelihood/README.md explains each key)"
         )
     kind = raw.get("kind")
     if kind not in KINDS:

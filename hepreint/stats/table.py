@@ -9,7 +9,9 @@ def _f(x: float | None, fmt: str = ".3g") -> str:
     return "—" if x is None else format(x, fmt)
 
 
-def limits_table(res: LimitResult) -> str:
+def limits_table(res: LimitResult, warnings: bool = True) -> str:
+    """The terminal table; ``warnings=False`` when the caller prints them itself (the CLI puts
+    them on stderr, once: in the table too they were printed twice)."""
     tag = f"[{res.label}]"
     lines = [
         f"{res.analysis}: limits on the signal, likelihood kind {res.likelihood_kind} {tag}",
@@ -66,7 +68,7 @@ def limits_table(res: LimitResult) -> str:
                 f" {_f(r.r_obs):>8} {_f(r.r_exp):>8}{star}"
             )
         lines.append("  * best expected region (largest expected r = S/S95)")
-    for w in res.warnings:
+    for w in res.warnings if warnings else []:
         lines.append(f"  warning: {w}")
     lines.append(f"  ({res.seconds:.2f} s)")
     return "\n".join(lines)
