@@ -24,7 +24,13 @@ from hepreint.engine.yields import Yields
 from hepreint.errors import HepreintError
 from hepreint.export import export, load_results
 from hepreint.export._common import check_limits, fnum
-from hepreint.export.checkmate import COLUMNS, format_table, read_table, result_rows
+from hepreint.export.checkmate import (
+    COLUMNS,
+    format_table,
+    read_table,
+    result_rows,
+    signal_error,
+)
 from hepreint.export.hepdata_table import parse_table, read_submission
 from hepreint.export.hepdata_table import read_table as read_hd
 from hepreint.export.saf import cls_summary, cutflow_saf
@@ -254,8 +260,8 @@ def test_yoda_needs_the_exact_sums(synth_doc: dict[str, Any]) -> None:
 
 def test_saf_cutflows_read_back(doc: dict[str, Any]) -> None:
     n = doc["normalisation"]
-    for reg in doc["regions"].values():
-        saf = read_saf(cutflow_saf(reg, n))
+    for name, reg in doc["regions"].items():
+        saf = read_saf(cutflow_saf(reg, doc, name))
         steps = reg["cutflow"]
         assert saf.initial.name == "Initial number of events"
         assert saf.initial.total_sumw == steps[0]["sumw"] == n["sumw_all"]
@@ -270,13 +276,14 @@ def test_saf_cutflows_read_back(doc: dict[str, Any]) -> None:
 
 
 def test_saf_layout_matches_ma5_counters(real_doc: dict[str, Any]) -> None:
-    text = cutflow_saf(real_doc["regions"]["single_lepton"], real_doc["normalisation"])
+    text = cutflow_saf(real_doc["regions"]["single_lepton"], real_doc, "single_lepton")
     lines = text.splitlines()
     assert lines[:4] == ["<SAFheader>", "</SAFheader>", "", "<InitialCounter>"]
     assert lines[4] == '"Initial number of events"      #'
     assert re.fullmatch(r"130 {13}0 {15}# nentries", lines[5])
     assert lines[-2:] == ["<SAFfooter>", "</SAFfooter>"]
     assert re.search(r'^"one_lepton" +# 1st cut$', text, re.M)
+    assert re.search(r'^"ge5_jets" +# 2st cut$', text, re.M)  # MA5 writes "st" every time
 
 
 def test_saf_reader_reads_ma5_style_file() -> None:
@@ -309,7 +316,9 @@ def test_saf_reader_reads_ma5_style_file() -> None:
 
 
 def test_cls_summary_reads_back(real_doc: dict[str, Any]) -> None:
-    rows = {r["region"]: r for r in read_cls_summary(cls_summary(real_doc, LIMITS))}
+    # counts=None: the layout without a likelihood, numbers only from the given limits
+    text = cls_summary(real_doc, LIMITS, counts=None)
+    rows = {r["region"]: r for r in read_cls_summary(text)}
     assert set(rows) == set(real_doc["regions"])
     n = real_doc["normalisation"]
     for name, row in rows.items():
@@ -323,8 +332,9 @@ def test_cls_summary_reads_back(real_doc: dict[str, Any]) -> None:
             assert row[key.replace("s95", "sig95")] == pytest.approx(want, abs=1e-7)
     assert rows["single_lepton"]["one_minus_cls"] == pytest.approx(0.8)
     assert rows["dilepton"]["one_minus_cls"] == -1
-    # best = largest expected r: 4229/2500 for single_lepton beats 634/900 for dilepton
-    assert [r for r, v in rows.items() if v["best"]] == ["single_lepton"]
+    # best = largest expected r = s / s95_exp
+    r_exp = {k: real_doc["regions"][k]["yield"] / v["s95_exp"] for k, v in LIMITS.items()}
+    assert [r for r, v in rows.items() if v["best"]] == [max(r_exp, key=r_exp.__getitem__)]
     # the σ95 is the cross-section excluding the region: σ·s95/S
     sl = real_doc["regions"]["single_lepton"]
     assert rows["single_lepton"]["sig95_exp"] == pytest.approx(
@@ -344,14 +354,14 @@ def test_saf_files_are_laid_out_like_ma5_output(tmp_path: Path, real_doc: dict[s
 
 
 def test_checkmate_table_reads_back(doc: dict[str, Any]) -> None:
-    rows = result_rows(doc, LIMITS)
+    rows = result_rows(doc, LIMITS, counts=None)  # no likelihood: o, b, db unknown
     text = format_table(rows)
     assert text.splitlines()[0].split() == list(COLUMNS)
     back = {r["sr"]: r for r in read_table(text)}
     for name, reg in doc["regions"].items():
         r = back[name]
-        assert r["analysis"] == "ttHbb"
-        assert r["s"] == reg["yield"] and r["ds"] == reg["yield_stat"]
+        assert r["analysis"] == "atlas_2407_10904"
+        assert r["s"] == reg["yield"] and r["ds"] == signal_error(doc, reg)
         assert r["o"] == r["b"] == r["db"] == -1
     sl, dl = back["single_lepton"], back["dilepton"]
     s, ds = doc["regions"]["single_lepton"]["yield"], doc["regions"]["single_lepton"]["yield_stat"]
@@ -365,20 +375,27 @@ def test_checkmate_table_reads_back(doc: dict[str, Any]) -> None:
 
 
 def test_checkmate_files(tmp_path: Path, real_doc: dict[str, Any]) -> None:
-    paths = export(real_doc, "checkmate", tmp_path, LIMITS)
+    paths = export(real_doc, "checkmate", tmp_path)
     names = {p.relative_to(tmp_path).as_posix() for p in paths}
     assert names == {
         "evaluation/total_results.txt",
         "evaluation/best_signal_regions.txt",
         "result.txt",
+        "README.txt",
+        "analysis_info/atlas_2407_10904_ref.dat",
     }
+    rows = read_table((tmp_path / "evaluation" / "total_results.txt").read_text())
     best = read_table((tmp_path / "evaluation" / "best_signal_regions.txt").read_text())
-    assert [b["sr"] for b in best] == ["single_lepton"]
+    assert best == [min(rows, key=lambda r: r["clsexp"])]  # smallest expected CLs
     verdict = (tmp_path / "result.txt").read_text()
-    assert "Result: Allowed" in verdict and "SR: single_lepton" in verdict
-    # without limits there is no verdict to give
-    paths = export(real_doc, "checkmate", tmp_path / "nolim")
-    assert not any(p.name == "result.txt" for p in paths)
+    excluded = best[0]["clsobs"] < 0.05
+    assert f"Result: {'Excluded' if excluded else 'Allowed'}" in verdict
+    assert f"SR: {best[0]['sr']}" in verdict
+    # given limits replace the computed ones (single_lepton: CLs 0.2, allowed)
+    given = {"single_lepton": LIMITS["single_lepton"], "dilepton": {"cls_obs": 0.6, "cls_exp": 0.7}}
+    export(real_doc, "checkmate", tmp_path / "lim", given)
+    verdict = (tmp_path / "lim" / "result.txt").read_text()
+    assert "Result: Allowed" in verdict and "Result for CLs: 0.2" in verdict
 
 
 # --- HEPData --------------------------------------------------------------------------------------
@@ -396,8 +413,11 @@ def test_hepdata_submission_reads_back(tmp_path: Path, doc: dict[str, Any]) -> N
         assert [x.value for x in t.x_values] == [s["step"] for s in reg["cutflow"]]
         y = t.column("Yield")
         assert y.values == [s["yield"] for s in reg["cutflow"]]
-        assert [e[0].plus for e in y.errors] == [s["yield_stat"] for s in reg["cutflow"]]
-        assert y.errors[0][0].label == "stat" and y.errors[0][0].symmetric
+        # zero errors are left out (hepdata-validator refuses them)
+        assert [e[0].plus if e else 0.0 for e in y.errors] == [
+            s["yield_stat"] for s in reg["cutflow"]
+        ]
+        assert all(e[0].label == "stat" and e[0].symmetric for e in y.errors if e)
         assert y.qualifier("SQRT(S)") == sqrt_s and y.qualifier("REGION") == name
         assert y.qualifier("LUMINOSITY") == str(doc["normalisation"]["luminosity_fb"])
         eff = t.column("Cumulative efficiency")
@@ -471,7 +491,7 @@ def test_hepdata_reader_is_robust_to_published_tables(tmp_path: Path) -> None:
 def test_saf_negative_net_weight_goes_to_the_negative_column(real_doc: dict[str, Any]) -> None:
     reg = json.loads(json.dumps(real_doc["regions"]["single_lepton"]))
     reg["cutflow"][-1].update(sumw=-2.5, sumw2=7.0, raw=4)
-    c = read_saf(cutflow_saf(reg, real_doc["normalisation"])).counters[-1]
+    c = read_saf(cutflow_saf(reg, {**real_doc, "exact": {}})).counters[-1]  # sign unknown
     assert c.sumw == (0.0, -2.5) and c.nentries == (0, 4) and c.sumw2 == (0.0, 7.0)
 
 

@@ -27,6 +27,15 @@ def _num(x: Any) -> Any:
     return float(x)
 
 
+def _stat(err: Any) -> dict[str, Any]:
+    """``errors`` for a value with a statistical error, nothing for one without: hepdata-validator
+    refuses an all-zero error list (a step every event passes has efficiency 1 ± 0, an empty
+    region 0 ± 0), and hepdata_lib leaves such errors out too."""
+    if err is None or not math.isfinite(float(err)) or float(err) == 0.0:
+        return {}
+    return {"errors": [{"symerror": float(err), "label": "stat"}]}
+
+
 def _qualifiers(doc: dict[str, Any], region: str) -> list[dict[str, Any]]:
     a, norm = doc["analysis"], doc["normalisation"]
     qs: list[dict[str, Any]] = []
@@ -55,8 +64,8 @@ def cutflow_table(doc: dict[str, Any], region: str) -> dict[str, Any]:
         values = []
         for s in steps:
             v: dict[str, Any] = {"value": _num(s.get(key))}
-            if err is not None and s.get(err) is not None and s.get(key) is not None:
-                v["errors"] = [{"symerror": float(s[err]), "label": "stat"}]
+            if err is not None and s.get(key) is not None:
+                v.update(_stat(s.get(err)))
             values.append(v)
         # a fresh list per column: shared objects would come out as YAML anchors (&id001)
         quals = [dict(x) for x in q]
@@ -88,7 +97,7 @@ def yields_table(doc: dict[str, Any]) -> dict[str, Any]:
         "values": [
             {
                 "value": float(doc["regions"][r]["yield"]),
-                "errors": [{"symerror": float(doc["regions"][r]["yield_stat"]), "label": "stat"}],
+                **_stat(doc["regions"][r]["yield_stat"]),
             }
             for r in regions
         ],
