@@ -6,7 +6,10 @@ each kind of bad file gets its one-line message."""
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import awkward as ak
@@ -298,3 +301,46 @@ def test_copy_has_the_same_identity(written, tmp_path) -> None:
     other = write(tmp_path / "other.root", make_events(200, seed=99))
     assert scan_file(copy).identity == scan_file(path).identity != scan_file(other).identity
     assert scan_file(path).entries == 200 and scan_file(path).format == "delphes"
+
+
+def _run(tmp_path: Path, *args: str) -> dict:
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "hepreint", "run", str(root / "analyses" / "ttHbb"), *args,
+         "-o", str(out)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads((out / "results.json").read_text())
+
+
+def test_run_on_delphes_says_the_input_was_reconstructed(written, tmp_path) -> None:
+    path, ev = written
+    res = _run(tmp_path, str(path))
+    prov = res["provenance"]
+    assert prov["detector"]["name"] == "delphes"
+    assert "skipped" in prov["detector"]["description"]
+    assert [(i["format"], i["events_read"]) for i in prov["inputs"]] == [("delphes", 200)]
+    assert res["weight_names"][:1] == ["Event.Weight"]
+    first = res["regions"]["single_lepton"]["cutflow"][0]
+    weights = ak.to_numpy(ak.flatten(ev["Event"].Weight)).astype(np.float64)
+    assert first["raw"] == 200 and first["sumw"] == pytest.approx(weights.sum(), rel=1e-12)
+
+
+def test_run_on_delphes_with_skip_max_events_and_small_batches(written, tmp_path) -> None:
+    path, ev = written
+    res = _run(tmp_path, str(path), "--skip", "20", "--max-events", "100", "--batch-size", "7")
+    first = res["regions"]["dilepton"]["cutflow"][0]
+    weights = ak.to_numpy(ak.flatten(ev["Event"].Weight)).astype(np.float64)[20:120]
+    assert first["raw"] == 100 and first["sumw"] == pytest.approx(weights.sum(), rel=1e-12)
+
+
+@pytest.mark.slow
+def test_run_on_delphes_with_two_workers_equals_serial(written, tmp_path) -> None:
+    path, _ = written
+    serial = _run(tmp_path / "serial", str(path), "--batch-size", "30")
+    parallel = _run(tmp_path / "parallel", str(path), "--batch-size", "30", "--executor",
+                    "processes", "--workers", "2")  # fmt: skip
+    assert parallel["provenance"]["workers"] == 2
+    assert parallel["regions"] == serial["regions"]
