@@ -98,6 +98,15 @@ RUN_OPTIONS: list[Callable[[Any], Any]] = [
                  help="HepMC reader: fast (our vectorised HepMC3 parser, tested identical to "
                  "pyhepmc and stricter on broken lines; HepMC2 files go through pyhepmc) or "
                  "pyhepmc (the reference)"),
+    click.option("--detector", "detectors", default=None, metavar="NAME[,NAME...]",
+                 help="detector response: a card (atlas-run2, or a card .yaml), truth (truth-level "
+                 "objects, perfect b-tagging) or none (objects as in the file); several, comma-"
+                 "separated, run in one pass and are shown side by side (default: the "
+                 "analysis' own, detector.default in analysis.yaml)"),
+    click.option("--tagging", type=click.Choice(["direct", "truth"]), default=None,
+                 help="flavour tagging with a detector card: direct (a seeded tag decision per "
+                 "jet) or truth (every event kept with the exact probability of each tag "
+                 "requirement); default: the analysis' own"),
     click.option("--nominal-weight", default=None, metavar="NAME",
                  help="name of the event weight to use as the nominal (default as Rivet: the "
                  "unnamed one, else WEIGHT, 0, DEFAULT or NOMINAL in any case, else the first); "
@@ -109,6 +118,15 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for opt in reversed(RUN_OPTIONS):
         f = opt(f)
     return f
+
+
+def _detectors(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    names = tuple(v.strip() for v in value.split(",") if v.strip())
+    if not names:
+        raise click.BadParameter(f"{value!r}: give card names, e.g. truth,atlas-run2")
+    return names
 
 
 def build_options(kw: dict[str, Any], *, quiet: bool) -> tuple[RunOptions, dict[str, float]]:
@@ -126,6 +144,8 @@ def build_options(kw: dict[str, Any], *, quiet: bool) -> tuple[RunOptions, dict[
         skip_bad_events=kw.pop("skip_bad_events"),
         reader=kw.pop("reader"),
         nominal_weight=kw.pop("nominal_weight"),
+        detectors=_detectors(kw.pop("detectors")),
+        tagging=kw.pop("tagging"),
         progress=not quiet,
         command="hepreint " + " ".join(sys.argv[1:]),
     )

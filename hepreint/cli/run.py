@@ -67,10 +67,10 @@ def run(targets: tuple[str, ...], outdir: str | None, quiet: bool, with_limits: 
     except PartialResultsError as exc:
         if exc.results.yields.n_events == 0:  # nothing was computed: only the error matters
             raise
-        for name, res in exc.all_results.items():
+        for res in exc.all_results.values():
             _show(res, quiet)
             if outdir:
-                path = _write(res, _target(outdir, name, several), quiet)
+                path = _write(res, _target(outdir, res, several), quiet)
                 if path is not None:
                     click.echo(
                         f"hepreint: warning: partial results of {res.yields.n_events} events "
@@ -79,9 +79,14 @@ def run(targets: tuple[str, ...], outdir: str | None, quiet: bool, with_limits: 
                     )
         raise
     failed = False
-    for name, res in all_results.items():
-        _show(res, quiet)
-        path = _write(res, _target(outdir, name, several), quiet) if outdir else None
+    groups = _by_analysis(all_results)
+    seen: set[str] = set()
+    for res in all_results.values():
+        group = groups[res.analysis.name]
+        if len(group) > 1 and res is group[0]:
+            _compare(group, outdir, several, quiet)
+        _show(res, quiet or len(group) > 1, seen)
+        path = _write(res, _target(outdir, res, several), quiet) if outdir else None
         failed = failed or (outdir is not None and path is None)
         if path is not None:
             click.echo(f"results written to {path}")
@@ -112,15 +117,42 @@ def _write(res: Any, target: Path, quiet: bool) -> Path | None:
     return path
 
 
-def _target(outdir: str, name: str, several: bool) -> Path:
-    return Path(outdir) / name if several else Path(outdir)
+def _target(outdir: str, res: Any, several: bool) -> Path:
+    """DIR, DIR/<analysis> with several analyses, then /<detector> with several detectors."""
+    path = Path(outdir) / res.analysis.name if several else Path(outdir)
+    return path / res.analysis.detector if res.analysis.detector_label else path
 
 
-def _show(res: Any, quiet: bool) -> None:
+def _by_analysis(all_results: dict[str, Any]) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = {}
+    for res in all_results.values():
+        groups.setdefault(res.analysis.name, []).append(res)
+    return groups
+
+
+def _compare(group: list[Any], outdir: str | None, several: bool, quiet: bool) -> None:
+    """Several detectors for one analysis: one table with their cut-flows side by side."""
+    from hepreint.results.compare import side_by_side
+
+    table = side_by_side(group)
+    if not quiet:
+        click.echo(table)
+    if outdir:
+        path = Path(outdir) / group[0].analysis.name if several else Path(outdir)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "side_by_side.txt").write_text(table + "\n", encoding="utf-8")
+        click.echo(f"side-by-side cut-flows written to {path / 'side_by_side.txt'}")
+
+
+def _show(res: Any, quiet: bool, seen: set[str] | None = None) -> None:
+    """The cut-flow and the warnings (each warning once, also across detectors)."""
     if not quiet:
         click.echo(res.cutflow_table())
     for w in res.warnings:
-        click.echo(f"hepreint: warning: {w}", err=True)
+        if seen is None or w not in seen:
+            click.echo(f"hepreint: warning: {w}", err=True)
+        if seen is not None:
+            seen.add(w)
 
 
 def _limits(res: Any, outdir: Path | None, quiet: bool) -> None:

@@ -184,7 +184,15 @@ def _check_card(a: Analysis, card: DetectorCard, base: set[str]) -> None:
             f"card (it defines: {', '.join(card.data.get('triggers') or {}) or 'none'})"
         )
     for o in a.objects:
-        sec = card.section(o.kind) if o.kind not in ("select", "merge") else None
+        if o.kind in ("select", "merge"):
+            continue
+        sec = card.section(o.kind)
+        if sec is None:
+            raise SpecError(
+                f"{a.path}: object {o.name} (type: {o.kind}): detector card {card.name} "
+                f"({card.path}) has no objects.{o.kind} entry; add one to the card (or a card "
+                f"extending it) or run --detector truth"
+            )
         wp = o.params.get("working_point")
         if wp is not None and sec is not None and wp not in sec.get("working_points", {}):
             raise SpecError(
