@@ -160,8 +160,10 @@ def inspect_file(path: str | Path) -> Layout:
 
 
 def _read(path: str | Path, tree: Any, keys: list[str], start: int, stop: int) -> dict[str, Any]:
+    """Branch by branch, addressed by path (``Jet/Jet.PT`` in a real Delphes file: as an
+    ``arrays`` expression it would read as a division)."""
     try:
-        return tree.arrays(keys, entry_start=start, entry_stop=stop, library="ak", how=dict)
+        return {k: tree[k].array(entry_start=start, entry_stop=stop, library="ak") for k in keys}
     except Exception as exc:  # noqa: BLE001 - a basket cut off or corrupt
         raise _damaged(path, exc) from exc
 
