@@ -250,7 +250,7 @@ def read_batches(
     wanted = [f"{c}.{m}" for c in layout.collections for m in SCHEMA[c]]
     wanted += [f"{c}.{m}" for c, ms in OPTIONAL.items() if c in layout.collections
                for m in ms if f"{c}.{m}" in keys]  # fmt: skip
-    names = ("Event.Weight",) if "Event.Weight" in wanted else ("unit",)
+    names: tuple[str, ...] = ("Event.Weight",) if "Event.Weight" in wanted else ("unit",)
     names += tuple(f"Weight.Weight[{i}]" for i in range(layout.n_weights))
     for lo in range(start, stop, batch_size):
         hi = min(stop, lo + batch_size)

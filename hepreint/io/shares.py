@@ -224,10 +224,10 @@ def plan_shares(
             parts = 1 if whole or w.empty else n_parts * SHARES_PER_WORKER // n_files
             lo = hi if w.empty else w.lo
             ranges = entry_ranges(lo, hi, min(parts, (hi - lo) // MIN_SHARE_ENTRIES))
-            for k, (lo, stop) in enumerate(ranges):
+            for k, (a, b) in enumerate(ranges):
                 last = k == len(ranges) - 1
                 shares.append(Share(
-                    part=k, n_parts=len(ranges), kind="entries", first=lo, last=stop,
+                    part=k, n_parts=len(ranges), kind="entries", first=a, last=b,
                     n_skipped=w.n_skipped if k == 0 else 0, limited=w.limited and last, **common,
                 ))  # fmt: skip
             continue
