@@ -74,6 +74,9 @@ def export(
     record_derived(Path(results).parent, paths)  # a rerun replacing the results removes them
     for p in paths:
         click.echo(str(p))
+    kinds = [f for f in FORMATS if fmt in (f, "all")]
+    n = len(paths)
+    click.echo(f"exported {n} file{'s' * (n != 1)} ({', '.join(kinds)}) to {outdir}")
     for note in notes:
         click.echo(f"hepreint: warning: {note}", err=True)
     partial = partial_note(doc)
