@@ -55,13 +55,20 @@ def test_cls_scan_of_the_calibrated_likelihood(tth_results: Path, tmp_path: Path
     assert scan.seconds < 5.0  # 25 asymptotic tests (~1 s here)
     assert scan.label == "calibrated approximation" and scan.kind == "calibrated"
     assert len(scan.mu) == 25 and scan.mu[0] == 0.0
-    assert scan.mu[-1] == pytest.approx(2 * max(lim.mu_limit_obs, lim.mu_limit_exp["median"]))
+    up2 = lim.mu_limit_exp["+2sigma"]
+    if np.isfinite(up2):  # past the +2σ crossing, so that the whole band reaches 0.05
+        assert scan.mu[-1] == pytest.approx(1.25 * max(lim.mu_limit_obs, up2))
+    else:  # no +2σ crossing to show (limits.json warns): twice the finite limits
+        assert scan.mu[-1] == pytest.approx(2 * max(lim.mu_limit_obs, lim.mu_limit_exp["median"]))
     obs = np.array(scan.cls_obs)
     assert obs[0] == pytest.approx(1.0) and np.all(np.diff(obs) <= 1e-12)
     exp = np.array(scan.cls_exp)
     assert np.all(exp[:, 0] <= exp[:, 2] + 1e-12) and np.all(exp[:, 2] <= exp[:, 4] + 1e-12)
     crossing = np.interp(-0.05, -obs, scan.mu)  # CLs decreases: interpolate on -CLs
     assert crossing == pytest.approx(lim.mu_limit_obs, rel=0.05)
+    if np.isfinite(up2):
+        assert exp[-1, 4] < 0.05
+        assert np.interp(-0.05, -exp[:, 4], scan.mu) == pytest.approx(up2, rel=0.05)
     w, h = png_size(plot_cls_scan(scan, tmp_path / "cls.png"))
     assert w > 500 and h > 400
 
@@ -149,3 +156,22 @@ def test_plot_limits_refuses(tmp_path: Path, case: str, message: str) -> None:
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("hepreint: error:") and message in lines[0]
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.slow  # a limit and 12 asymptotic tests: ~7 s
+def test_cls_scan_reaches_past_the_plus_2_sigma_crossing(tth_results: Path) -> None:
+    """With a finite +2σ expected limit (MC statistics of ~10× more events: the stat errors
+    shrunk by 3), the scan's last point has every expected curve below 0.05."""
+    doc = json.loads(tth_results.read_text())
+    for reg in doc["regions"].values():
+        reg["yield_stat"] /= 3.0
+        for step in reg["cutflow"]:
+            step["yield_stat"] /= 3.0
+    ana = load_analysis(TTH)
+    lim = compute_limits(doc, ana, per_region=False)
+    up2 = lim.mu_limit_exp["+2sigma"]
+    assert np.isfinite(up2) and up2 > lim.mu_limit_exp["median"]
+    scan = cls_scan(doc, ana, limits=lim, points=12)
+    exp = np.array(scan.cls_exp)
+    assert scan.mu[-1] > up2 and exp[-1, 4] < 0.05
+    assert np.interp(-0.05, -exp[:, 4], scan.mu) == pytest.approx(up2, rel=0.1)

@@ -53,28 +53,31 @@ def cls_scan(
     points: int = SCAN_POINTS,
     mu_max: float | None = None,
 ) -> CLsScan:
-    """CLs(μ) on ``points`` values of μ in [0, mu_max] (default: twice the larger of the
-    observed and the median expected limit). ``limits`` (a LimitResult or its ``to_dict()``)
-    saves the limit computation; without it the limits are computed here."""
+    """CLs(μ) on ``points`` values of μ in [0, mu_max]. The default mu_max is 1.25 times the
+    largest of the observed and the +2σ expected limit, so that every curve, the +2σ edge of
+    the band included, is seen crossing 0.05 (twice the median stopped short of it: +2σ is
+    often 2.5 times the median). ``limits`` (a LimitResult or its ``to_dict()``) saves the
+    limit computation; without it the limits are computed here."""
     t0 = time.perf_counter()
     sm = signal_model(results_doc, analysis)
     model, data = sm.model()
     notes = list(sm.notes)
-    lim_obs, lim_exp = _mu_limits(limits)
+    lim_obs, lim_exp, lim_2up = _mu_limits(limits)
     if lim_obs is None and lim_exp is None:
         try:
             lim = upper_limit(data, model, guess=1.0)
         except FitFailure as exc:
             raise HepreintError(f"{analysis.name}: no limit to scan around: {exc}") from None
-        lim_obs, lim_exp = lim.observed, lim.expected[2]
+        lim_obs, lim_exp, lim_2up = lim.observed, lim.expected[2], lim.expected[4]
         notes += lim.warnings
-    finite = [v for v in (lim_obs, lim_exp) if v is not None and math.isfinite(v) and v > 0]
+    limits_mu = (lim_obs, lim_exp, lim_2up)
+    finite = [v for v in limits_mu if v is not None and math.isfinite(v) and v > 0]
     if mu_max is None:
         if not finite:
             raise HepreintError(
                 f"{analysis.name}: the μ limit is not finite; pass mu_max to scan anyway"
             )
-        mu_max = 2.0 * max(finite)
+        mu_max = 1.25 * max(finite) if lim_2up in finite else 2.0 * max(finite)
     mus = np.linspace(0.0, mu_max, points)
     obs, exp = [], []
     for mu in mus:
@@ -103,13 +106,15 @@ def cls_scan(
     )
 
 
-def _mu_limits(limits: Any) -> tuple[float | None, float | None]:
+def _mu_limits(limits: Any) -> tuple[float | None, float | None, float | None]:
+    """Observed, median expected and +2σ expected μ limits of ``limits`` (None: absent)."""
     if limits is None:
-        return None, None
+        return None, None, None
     d = limits if isinstance(limits, dict) else limits.to_dict()
     exp = d.get("mu_limit_exp") or {}
-    o, m = d.get("mu_limit_obs"), exp.get("median")
-    return (float(o) if o is not None else None, float(m) if m is not None else None)
+    values = (d.get("mu_limit_obs"), exp.get("median"), exp.get("+2sigma"))
+    o, m, up = (float(v) if v is not None else None for v in values)
+    return o, m, up
 
 
 def plot_cls_scan(scan: CLsScan, path: str | Path) -> Path:
