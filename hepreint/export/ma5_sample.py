@@ -108,7 +108,8 @@ _TITLE = "".join(
 
 def _line(xs: float, xs_err: float, n: int, pos: float | None, neg: float | None) -> str:
     cells = [fnum(xs), fnum(xs_err), str(n), fnum(pos), fnum(neg)]
-    return "".join(c.ljust(15) for c in cells).rstrip()
+    # MA5 pads to 15; exact numbers can be longer, so a space always follows
+    return "".join(c.ljust(14) + " " for c in cells).rstrip()
 
 
 def dataset_saf(doc: dict[str, Any], note: str | None = None) -> str:
