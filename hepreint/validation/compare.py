@@ -47,6 +47,16 @@ class Comparison:
     references: list[dict[str, Any]]
     warnings: list[str]
     binned: list[str] = field(default_factory=list)  # regions that are one bin of a parent
+    #: each bin region's ``bin`` of results.json (region, variable, index, low, high)
+    bins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: unit of a binning variable where it has one (for axis labels), by variable name
+    units: dict[str, str] = field(default_factory=dict)
+    luminosity_fb: float | None = None
+
+    @property
+    def binned_parents(self) -> list[str]:
+        """The binned regions (each drawn as one distribution), in results order."""
+        return list(dict.fromkeys(b["region"] for b in self.bins.values()))
 
     @property
     def compared(self) -> list[Row]:
@@ -109,8 +119,11 @@ def compare(results: dict[str, Any], refs: References, tolerance: float | None) 
         }
         for f in refs.files
     ]
-    binned = [name for name, rd in results["regions"].items() if rd.get("bin")]
-    return Comparison(results["analysis"]["name"], tolerance, rows, files, warnings, binned)
+    bins = {name: rd["bin"] for name, rd in results["regions"].items() if rd.get("bin")}
+    return Comparison(
+        results["analysis"]["name"], tolerance, rows, files, warnings, list(bins), bins,
+        luminosity_fb=results["normalisation"].get("luminosity_fb"),
+    )  # fmt: skip
 
 
 def no_cutflow_message(refs: References) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,10 @@ from hepreint.validation.compare import Comparison, compare
 from hepreint.validation.errors import ValidationError
 from hepreint.validation.reference import References, load_references
 from hepreint.validation.report import format_table, load_validation, write_json
+
+#: a variable whose expression is a momentum, mass or energy (no ratio) is in GeV, the unit of
+#: every analysis (README "Writing an analysis"): the axis of its bins says so
+ENERGY_LIKE = re.compile(r"\.(pt|mass|m|E|energy|et|mt|p|px|py|pz)\b|^\s*(mass|mt|ptsum)\(")
 
 
 def load_results(path: str | Path) -> dict[str, Any]:
@@ -42,7 +47,14 @@ def load_references_for(analysis: Analysis, results: dict[str, Any]) -> Referenc
 def validate(analysis: Analysis, results: dict[str, Any]) -> Comparison:
     refs = load_references_for(analysis, results)
     tolerance = (analysis.raw.get("validation") or {}).get("relative_tolerance")
-    return compare(results, refs, tolerance)
+    c = compare(results, refs, tolerance)
+    variables = analysis.raw.get("variables") or {}
+    for b in c.bins.values():
+        expr = variables.get(b["variable"])
+        expr = expr.get("expr") if isinstance(expr, dict) else expr
+        if isinstance(expr, str) and ENERGY_LIKE.search(expr) and "/" not in expr:
+            c.units[b["variable"]] = "GeV"
+    return c
 
 
 def write_outputs(
