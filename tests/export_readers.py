@@ -215,6 +215,7 @@ def read_cls_summary(text: str) -> list[dict[str, Any]]:
                 "one_minus_cls": float(a[6]),
                 "efficiency": float(b[0]) if b else math.nan,
                 "stat": float(b[1]) if len(b) > 1 else math.nan,
+                "syst": [float(x) for x in b[2:]],  # MA5: one column per systematic, else 0
             }
         )
     return rows

@@ -19,6 +19,7 @@ not copied:
 from __future__ import annotations
 
 import math
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,25 @@ def read_dataset(path: Path) -> dict[str, Any]:
     for tag in ("safheader", "saffooter", "sampleglobalinfo", "sampledetailedinfo"):
         assert tags.get(tag) == 1 and tag not in active, f"{path}: <{tag}> block missing"
     return out
+
+
+def read_info(path: Path) -> tuple[float, dict[str, dict[str, float]]]:
+    """``header_info_file``: root <analysis id>, <lumi>, signal <region id> with nobs/nb/deltanb
+    (any other sub-element makes MA5 refuse the file)."""
+    root = ET.parse(path).getroot()
+    assert root.tag == "analysis" and root.attrib["id"] == "ttHbb"
+    lumi, regions = -1.0, {}
+    for child in root:
+        if child.tag == "lumi":
+            lumi = float(child.text or "")
+        if child.tag == "region" and child.attrib.get("type", "signal") == "signal":
+            assert child.attrib["id"] not in regions
+            data = {}
+            for r in child:
+                assert r.tag in ("nobs", "nb", "deltanb", "deltanb_syst", "deltanb_stat")
+                data[r.tag] = float(r.text or "")
+            regions[child.attrib["id"]] = data
+    return lumi, regions
 
 
 def read_cls_output(path: Path) -> list[dict[str, Any]]:
@@ -164,13 +184,16 @@ def test_one_minus_cls_is_what_ma5_computes(made: dict[str, Any]) -> None:
     lumi, xs = n["luminosity_fb"], n["xsec_pb"]
     rows = {r["region"]: r for r in read_cls_output(out / "sig" / "CLs_output.dat")}
     assert set(rows) == set(CHANNEL)  # the regions with nobs/nb/deltanb
+    lumi_info, info = read_info(out / "ttHbb.info")
+    assert lumi_info == lumi and set(info) == set(rows)
     ws = workspace_counts()
     backend = spey.get_backend("default.uncorrelated_background")
     r_sr = {}
     for name, row in rows.items():
         n0, nf = read_cutflow(out / "sig" / "ttHbb" / "Cutflows" / f"{name}.saf")
         nsignal = xs * lumi * 1000.0 * nf / n0
-        nobs, nb, deltanb = ws[CHANNEL[name]]
+        nobs, nb, deltanb = (info[name][k] for k in ("nobs", "nb", "deltanb"))
+        assert (nobs, nb, deltanb) == ws[CHANNEL[name]]  # the likelihood's own numbers
         model = backend(
             signal_yields=[nsignal],
             background_yields=[nb],

@@ -325,7 +325,7 @@ def test_cls_summary_reads_back(real_doc: dict[str, Any]) -> None:
         reg = real_doc["regions"][name]
         eff = reg["cutflow"][-1]["sumw"] / reg["cutflow"][0]["sumw"]
         assert row["dataset"] == "ttH_pruned" and row["analysis"] == "ttHbb"
-        assert row["efficiency"] == pytest.approx(eff, abs=1e-7)
+        assert row["efficiency"] == pytest.approx(eff, abs=1e-7) and row["syst"] == [0.0]
         for key in ("s95_exp", "s95_obs"):
             s95 = LIMITS.get(name, {}).get(key)
             want = -1 if s95 is None else s95 / (n["luminosity_fb"] * 1000 * eff)

@@ -7,6 +7,7 @@ scripts written for them read our directory as an MA5 run of one dataset::
     <out>/<dataset>/<dataset>.saf                   (σ, events, Σw⁺/Σw⁻: hepreint.export.ma5_sample)
     <out>/<dataset>/CLs_output.dat
     <out>/<dataset>/<analysis>/Cutflows/<region>.saf
+    <out>/<analysis>.info                           (nobs, nb, deltanb: MA5's PAD info file)
 
 Cut-flows follow ``CounterManager::Write_TextFormat`` (``tools/SampleAnalyzer/Process/Counter/
 CounterManager.cpp``), counters hold *raw* sums of weights split into positive- and negative-
@@ -235,6 +236,29 @@ def cls_summary(
     return _texts(doc, _rows(doc, check_limits(limits), cnt), cnt, ds)[1]
 
 
+def info_xml(doc: dict[str, Any], cnt: Counting, note: str | None = None) -> str:
+    """MA5's PAD info file ``<analysis>.info`` (read by ``run_recast.py`` ``header_info_file``):
+    ``<analysis id>``, ``<lumi>`` in fb⁻¹ and per signal region ``nobs``, ``nb``, ``deltanb``.
+    Our remarks are XML comments *before* the root: MA5 refuses any unknown element inside."""
+    ana = safe_name(doc["analysis"]["name"])
+    remarks = [note, cnt.note] if note else [cnt.note]
+    lines = [f"<!-- hepreint: {r.replace('--', '-')} -->" for r in remarks]
+    lines += [
+        f'<analysis id="{ana}">',
+        f"  <lumi>{fnum(doc['normalisation']['luminosity_fb'])}</lumi>",
+    ]
+    for name in (r for r in doc["regions"] if r in cnt.regions):
+        c = cnt.regions[name]
+        lines += [
+            f'  <region type="signal" id="{safe_name(name)}">',
+            f"    <nobs>{fnum(c.observed)}</nobs>",
+            f"    <nb>{fnum(c.background)}</nb>",
+            f"    <deltanb>{fnum(c.background_err)}</deltanb>",
+            "  </region>",
+        ]
+    return "\n".join([*lines, "</analysis>"]) + "\n"
+
+
 def write_saf(
     doc: dict[str, Any], outdir: str | Path, limits: dict | None = None, dataset: str | None = None
 ) -> list[Path]:
@@ -248,6 +272,9 @@ def write_saf(
     for name, reg in doc["regions"].items():
         text = cutflow_saf(reg, doc, name, note)
         written.append(write_text(cut_dir / f"{safe_name(name)}.saf", text))
+    if cnt is not None:
+        ana = safe_name(doc["analysis"]["name"])
+        written.append(write_text(out / f"{ana}.info", info_xml(doc, cnt, note)))
     per_dataset, summary = _texts(doc, _rows(doc, check_limits(limits), cnt), cnt, ds)
     written.append(write_text(out / ds / "CLs_output.dat", head + per_dataset))
     written.append(write_text(out / "CLs_output_summary.dat", head + summary))
