@@ -196,7 +196,7 @@ def _rows(doc: dict[str, Any], lim: dict[str, dict[str, float]], cnt: Counting |
 
 def _counts(doc: dict[str, Any], counts: Any) -> Counting | None:
     if counts is not _AUTO:
-        return counts  # type: ignore[no-any-return]
+        return counts
     try:
         return counting(doc)
     except HepreintError:
@@ -210,6 +210,11 @@ def _comments(doc: dict[str, Any], cnt: Counting | None) -> list[str]:
         left = sorted(set(doc["regions"]) - set(cnt.regions))
         if left:
             out.append(f"# hepreint: regions not in the likelihood, not listed: {', '.join(left)}")
+    else:
+        out.append(
+            "# hepreint: no nobs/nb/deltanb (no analysis likelihood): sig95 and 1-CLs only "
+            "from --limits, -1 otherwise"
+        )
     return out
 
 
