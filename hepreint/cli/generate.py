@@ -10,7 +10,7 @@ from hepreint.cli.options import Number, parse_params
 
 
 @click.command()
-@click.argument("process")
+@click.argument("process", required=False)
 @click.option("--events", "n_events", type=Number(int, 1), default=None,
               help="number of events to generate (required)")
 @click.option(
@@ -35,8 +35,16 @@ from hepreint.cli.options import Number, parse_params
     default=None,
     help="significant digits of momenta in the file (default: HepMC's 16)",
 )
+@click.option(
+    "--lhe",
+    default=None,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="shower this LHE file (plain or compressed) with Pythia 8 instead of "
+    "generating a PROCESS; --events limits the events, --seed is the shower seed",
+)
 def generate(
-    process: str,
+    process: str | None,
     n_events: int | None,
     seed: int | None,
     output: str | None,
@@ -44,10 +52,15 @@ def generate(
     prune: bool,
     hepmc2: bool,
     precision: int | None,
+    lhe: str | None,
 ) -> None:
-    """Generate PROCESS with Pythia 8 (needs the [generate] extra). 'list' lists processes."""
+    """Generate PROCESS with Pythia 8, or shower an LHE file with --lhe (needs the [generate]
+    extra). 'list' lists processes."""
     from hepreint import generate as gen
 
+    if lhe is not None or process is None:
+        _shower(lhe, process, n_events, seed, output)
+        return
     if process == "list":
         for name, desc in gen.list_processes().items():
             click.echo(f"{name:<12} {desc}")
@@ -87,3 +100,22 @@ def generate(
             "(forced narrow width, default couplings): normalise runs with --xsec in pb",
             err=True,
         )
+
+
+def _shower(lhe: str | None, process: str | None, n_events: int | None, seed: int | None,
+            output: str | None) -> None:  # fmt: skip
+    from hepreint.engine.options import RunOptions
+    from hepreint.generate.lhe import shower_lhe
+
+    if lhe is None:
+        raise click.UsageError("give a PROCESS ('list' lists them) or --lhe FILE")
+    if process is not None:
+        raise click.UsageError(f"give either PROCESS ({process}) or --lhe FILE, not both")
+    if output is None:
+        raise click.UsageError("generate --lhe needs -o FILE.hepmc3")
+    used = seed if seed is not None else RunOptions().seed
+    s = shower_lhe(lhe, output, used, max_events=n_events)
+    click.echo(
+        f"{s.n_events} events of {s.lhe} showered by Pythia {s.pythia_version} (seed {used}) -> "
+        f"{s.output} (sigma = {s.sigma_pb:.5g} +- {s.sigma_err_pb:.2g} pb, {s.seconds:.1f} s)"
+    )

@@ -51,7 +51,8 @@ def split_targets(args: tuple[str, ...]) -> tuple[list[str], list[str]]:
 def run(targets: tuple[str, ...], outdir: str | None, quiet: bool, with_limits: bool,
         **kw: Any) -> None:  # fmt: skip
     """Run ANALYSIS (a directory or a shipped name; several in one pass) on HepMC FILES
-    (plain, .gz, .bz2, .zst). Each event is read once for all analyses."""
+    (plain, .gz, .bz2, .zst); LHE files are showered with Pythia 8 first (the [generate]
+    extra; seed: --seed). Each event is read once for all analyses."""
     from hepreint.results.output import check_output_dir
     from hepreint.results.run import PartialResultsError, run_many
 

@@ -39,7 +39,11 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 
 #: things people pass by mistake, with the advice to give them
 _FOREIGN: tuple[tuple[bytes, str], ...] = (
-    (b"<LesHouchesEvents", "an LHE file (parton level); shower it first (e.g. with Pythia 8)"),
+    (
+        b"<LesHouchesEvents",
+        "an LHE file (parton level); 'hepreint run' showers LHE files "
+        "with Pythia 8 itself, or use 'hepreint generate --lhe FILE -o FILE.hepmc3'",
+    ),
     (b"root", "a compressed ROOT file; decompress it (Delphes ROOT files are read as written)"),
     (b"\xfd7zXZ", "xz-compressed; recompress it with gzip or zstd, or decompress it"),
     (b"PK\x03\x04", "a zip archive; unpack it first"),

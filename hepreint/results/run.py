@@ -83,6 +83,32 @@ def run_many(
     definition built once; each analysis gets the results it would get alone."""
     opts = options or RunOptions()
     opts.check()
+    from hepreint.generate.lhe import showered_inputs
+
+    budget = None if opts.max_events is None else opts.max_events + opts.skip
+    with showered_inputs(files, opts.seed, budget) as (inputs, showers):
+        try:
+            results = _run_many(analyses, inputs, opts, params)
+        except PartialResultsError as exc:
+            _record_showers(exc.all_results, showers)
+            raise
+        return _record_showers(results, showers)
+
+
+def _record_showers(results: dict[str, Results], showers: list[dict]) -> dict[str, Results]:
+    """LHE inputs: what Pythia did to each (settings, seed, σ) goes into the provenance."""
+    for res in results.values():
+        if showers:
+            res.provenance["showered_lhe"] = showers
+    return results
+
+
+def _run_many(
+    analyses: Sequence[AnalysisLike],
+    files: Sequence[str | Path],
+    opts: RunOptions,
+    params: dict[str, float] | None,
+) -> dict[str, Results]:
     check_nominal_early([str(f) for f in files], opts.nominal_weight)
     loaded = with_detectors(load_with_parameters(analyses, params), opts)
     processor = Processor(loaded, seed=opts.seed)
