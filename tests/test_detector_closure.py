@@ -26,7 +26,9 @@ def _batch(n: int, file_id: int = 7) -> EventBatch:
                       file_id=file_id)  # fmt: skip
 
 
-def _jets(n_events: int, per_event: int, pt: float | np.ndarray, flavour: int, seed: int = 3) -> ak.Array:
+def _jets(
+    n_events: int, per_event: int, pt: float | np.ndarray, flavour: int, seed: int = 3
+) -> ak.Array:
     rng = np.random.default_rng(seed)
     n = n_events * per_event
     pts = np.broadcast_to(np.asarray(pt, dtype=np.float64), (n,)).copy()
@@ -126,7 +128,9 @@ REQUIREMENTS = [
 ]
 
 
-@pytest.mark.parametrize("spec", REQUIREMENTS, ids=lambda s: str({k: v for k, v in s.items() if k != "collection"}))
+@pytest.mark.parametrize(
+    "spec", REQUIREMENTS, ids=lambda s: str({k: v for k, v in s.items() if k != "collection"})
+)
 def test_truth_tagging_weight_equals_direct_tagging_rate(spec: dict) -> None:
     n_events = 20000
     batch = _batch(n_events)
@@ -148,7 +152,9 @@ def test_truth_tagging_weight_equals_direct_tagging_rate(spec: dict) -> None:
     # the drawn tags satisfy the requirement whenever it can be satisfied
     n_jets = ak.num(out, axis=1).to_numpy()
     u_j = ak.unflatten(jet_u, n_jets)
-    drawn = {wp: ak.to_numpy(ak.sum(u_j < out[f"btageff{wp}"], axis=1)) for wp in req.working_points}
+    drawn = {
+        wp: ak.to_numpy(ak.sum(u_j < out[f"btageff{wp}"], axis=1)) for wp in req.working_points
+    }
     assert np.all(req.passes(drawn)[p > 0])
 
 
@@ -177,7 +183,7 @@ def test_tag_draw_of_truth_tagging_follows_configuration_probabilities() -> None
     req = Requirement.from_spec({"collection": "j", "at_least": {70: 2}})
     u = event_uniforms(9, "draw", batch, np.full(n, 7))
     p, jet_u = draw_passing_tags(effs, req, u)
-    tagged = (jet_u.reshape(n, 3) < e)
+    tagged = jet_u.reshape(n, 3) < e
     all3 = tagged.all(axis=1).mean()
     expected = e**3 / (e**3 + 3 * e**2 * (1 - e))
     assert abs(all3 - expected) < 4 * np.sqrt(expected * (1 - expected) / n)
@@ -188,7 +194,10 @@ def test_tag_efficiencies_are_cumulative_even_if_a_card_is_not() -> None:
     batch = _batch(10)
     jets = _jets(10, 3, 50.0, 5)
     tag = dict(CARD.section("jet")["flavour_tagging"])
-    kin = {"pt": ak.to_numpy(ak.flatten(jets.pt)), "abs_eta": np.abs(ak.to_numpy(ak.flatten(jets.eta)))}
+    kin = {
+        "pt": ak.to_numpy(ak.flatten(jets.pt)),
+        "abs_eta": np.abs(ak.to_numpy(ak.flatten(jets.eta))),
+    }
     effs = tag_efficiencies(CARD, "jet", tag, jets, kin)
     arr = np.stack([effs[w] for w in (60, 70, 77, 85)])
     assert np.all(np.diff(arr, axis=0) >= 0)

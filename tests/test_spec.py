@@ -68,7 +68,8 @@ def test_all_errors_at_once(tmp_path: Path) -> None:
     def mutate(t: str) -> str:
         t = t.replace('"count(bjets)"', '"count(bjest)"')
         t = t.replace("cuts: [one_lepton, ge5_jets", "cuts: [one_lepon, ge5_jets")
-        return t.replace('"single_lepton and n_lep == 2 and lep1_pt > 27"', '"n_lep == 2 and lep1.__class__"')
+        old = '"single_lepton and n_lep == 2 and lep1_pt > 27"'
+        return t.replace(old, '"n_lep == 2 and lep1.__class__"')
 
     d = _write(tmp_path, mutate)
     msg = _err(d)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from importlib import resources
 from pathlib import Path
+
+from hepreint.errors import SpecError
 
 
 def analyses_dirs() -> list[Path]:
@@ -31,3 +34,29 @@ def find_analysis(name: str) -> Path | None:
         if p.name == name:
             return p
     return None
+
+
+def directory_digest(directory: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(directory.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts:
+            h.update(str(p.relative_to(directory)).encode())
+            h.update(b"\0")
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def resolve_analysis_path(path: str | Path) -> Path:
+    """A directory, its ``analysis.yaml``, or the name of a shipped analysis."""
+    p = Path(path)
+    if p.is_file():
+        return p
+    if p.is_dir():
+        return p / "analysis.yaml"
+    found = find_analysis(str(path))
+    if found is not None:
+        return found / "analysis.yaml"
+    raise SpecError(
+        f"{path}: no such analysis directory or shipped analysis; "
+        "run 'hepreint list' to see the preserved analyses"
+    )

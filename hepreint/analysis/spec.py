@@ -8,12 +8,12 @@ uses, orders variables by dependency, and expands regions (parents, bins) into f
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
+from hepreint.analysis.catalog import directory_digest, resolve_analysis_path
 from hepreint.analysis.expr import Compiled, ExpressionError, compile_expression
 from hepreint.analysis.schemas import validate
 from hepreint.analysis.yamlfile import LocatedYAML, PathKey, load_yaml
@@ -157,34 +157,6 @@ def _reload(
                        "detector_label": detector[2]})  # fmt: skip
 
 
-def directory_digest(directory: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(directory.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts:
-            h.update(str(p.relative_to(directory)).encode())
-            h.update(b"\0")
-            h.update(p.read_bytes())
-    return h.hexdigest()
-
-
-def resolve_analysis_path(path: str | Path) -> Path:
-    """A directory, its ``analysis.yaml``, or the name of a shipped analysis."""
-    p = Path(path)
-    if p.is_file():
-        return p
-    if p.is_dir():
-        return p / "analysis.yaml"
-    from hepreint.analysis.catalog import find_analysis
-
-    found = find_analysis(str(path))
-    if found is not None:
-        return found / "analysis.yaml"
-    raise SpecError(
-        f"{path}: no such analysis directory or shipped analysis; "
-        "run 'hepreint list' to see the preserved analyses"
-    )
-
-
 def load_analysis(path: str | Path) -> Analysis:
     yaml_path = resolve_analysis_path(path)
     if not yaml_path.exists():
@@ -245,7 +217,8 @@ class _Builder:
             if "tags" in spec:
                 coll = spec["tags"]["collection"]
                 if coll not in names:
-                    self.err(("cuts", cname, "tags", "collection"), _unknown("collection", coll, names))
+                    key: PathKey = ("cuts", cname, "tags", "collection")
+                    self.err(key, _unknown("collection", coll, names))
                 tag_cuts[cname] = dict(spec["tags"])
             if "expr" in spec:
                 c = self.expr(("cuts", cname), spec["expr"], known)

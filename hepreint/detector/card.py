@@ -51,7 +51,9 @@ def card_path(name_or_path: str | Path) -> Path:
         if (d / f"{name_or_path}.yaml").is_file():
             return d / f"{name_or_path}.yaml"
     known = ", ".join([TRUTH, NONE, *list_cards()])
-    raise SpecError(f"detector {str(name_or_path)!r}: no such card; known: {known} (or a .yaml path)")
+    raise SpecError(
+        f"detector {str(name_or_path)!r}: no such card; known: {known} (or a .yaml path)"
+    )
 
 
 @dataclass
@@ -88,7 +90,10 @@ class DetectorCard:
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """``over`` on top of ``base``: functions, object kinds and triggers replaced one by one."""
-    out = {**base, **{k: v for k, v in over.items() if k not in ("functions", "objects", "triggers")}}
+    out = {
+        **base,
+        **{k: v for k, v in over.items() if k not in ("functions", "objects", "triggers")},
+    }
     for key in ("functions", "objects", "triggers"):
         merged = dict(base.get(key) or {})
         merged.update(over.get(key) or {})
@@ -183,8 +188,10 @@ def _check(data: dict[str, Any], doc: LocatedYAML) -> list[str]:
         if tag:
             wps = list(tag["working_points"])
             if wps != sorted(set(wps)):
-                at(base + ("flavour_tagging", "working_points"),
-                   f"{wps}: list each working point once, tightest (lowest efficiency) first")
+                at(
+                    base + ("flavour_tagging", "working_points"),
+                    f"{wps}: list each working point once, tightest (lowest efficiency) first",
+                )
             for flav, per_wp in tag["efficiency"].items():
                 for wp, n in per_wp.items():
                     key = base + ("flavour_tagging", "efficiency", flav, wp)

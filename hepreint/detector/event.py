@@ -94,7 +94,11 @@ def trigger_decisions(
                 eta = np.asarray(ak.fill_none(padded.eta, 0.0), dtype=np.float64)
                 kin = {"pt": pt, "abs_eta": np.abs(eta), "eta": eta}
             eff = np.where(has, efficiency(card, leg["efficiency"], kin), 0.0)
-            u = np.asarray(ak.to_numpy(ak.flatten(uniforms(f"trigger/{name}/{i}", np.ones(n_events, np.int64)))))
+            u = np.asarray(
+                ak.to_numpy(
+                    ak.flatten(uniforms(f"trigger/{name}/{i}", np.ones(n_events, np.int64)))
+                )
+            )
             fired |= u < eff
         out[name] = fired
     return out

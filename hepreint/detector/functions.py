@@ -153,7 +153,9 @@ def _circular(name: str, table: Mapping[str, Any], seen: tuple[str, ...] = ()) -
     return any(_circular(p, table, seen + (name,)) for p in spec.get("of", []) if p in table)
 
 
-def value_range(name: str, spec: Mapping[str, Any], table: Mapping[str, Any]) -> tuple[float, float]:
+def value_range(
+    name: str, spec: Mapping[str, Any], table: Mapping[str, Any]
+) -> tuple[float, float]:
     """Bounds of what the function can return (for refusing an efficiency above 1)."""
     form, scale = spec["form"], float(spec.get("scale", 1.0))
     if form == "constant":

@@ -60,7 +60,9 @@ def _rebuild(coll: ak.Array, columns: Mapping[str, Any], keep: np.ndarray | None
     return out[order]
 
 
-def efficiency(card: DetectorCard, names: str | list[str], kin: Mapping[str, np.ndarray]) -> np.ndarray:
+def efficiency(
+    card: DetectorCard, names: str | list[str], kin: Mapping[str, np.ndarray]
+) -> np.ndarray:
     out = np.ones(len(kin["pt"]))
     for n in [names] if isinstance(names, str) else names:
         out = out * card.function(n)(kin)

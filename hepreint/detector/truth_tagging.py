@@ -81,13 +81,18 @@ def _states(req: Requirement) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for i, s in enumerate(states.tolist()):
         for o in range(n_out):
             # passes the o loosest points: wps is tightest first, so the last o entries
-            new = [min(c + (k >= len(wps) - o), cap) for k, (c, cap) in enumerate(zip(s, caps, strict=True))]
+            new = [
+                min(c + (k >= len(wps) - o), cap)
+                for k, (c, cap) in enumerate(zip(s, caps, strict=True))
+            ]
             table[i, o] = index[tuple(new)]
     counts = {wp: states[:, k] for k, wp in enumerate(wps)}
     return states, table, req.passes(counts)
 
 
-def _outcome_probabilities(effs: Mapping[int, ak.Array], req: Requirement, n_max: int) -> np.ndarray:
+def _outcome_probabilities(
+    effs: Mapping[int, ak.Array], req: Requirement, n_max: int
+) -> np.ndarray:
     """P[e, j, o] for jet j of event e (absent jets: o = 0 with probability 1)."""
     wps = req.working_points
     # E[k]: efficiency of passing the k loosest named points (E[0] = 1); wps tightest first

@@ -76,8 +76,10 @@ class AnalysisState:
 
     def for_view(self, view: str) -> AnalysisState:
         """A copy sharing everything up to overlap removal, for one truth-tagging view."""
-        return AnalysisState(dict(self.parameters), dict(self.collections),
-                             candidates=self.candidates, extra=dict(self.extra), view=view)  # fmt: skip
+        return AnalysisState(
+            dict(self.parameters), dict(self.collections),
+            candidates=self.candidates, extra=dict(self.extra), view=view,
+        )  # fmt: skip
 
 
 class Inputs:

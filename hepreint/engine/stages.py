@@ -43,7 +43,7 @@ def objects(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
 
             def reco(o: Any = o) -> ak.Array:
                 p = {k: v for k, v in o.params.items() if k != "count_inside"}
-                coll = reco_collection(o.kind, p, ctx.batch)
+                coll = reco_collection(o.kind, p, ctx.batch, name=o.name)
                 return coll if o.where is None else _select(coll, o.where, state.parameters)
 
             state.collections[o.name] = ctx.shared("reco" + key, reco)
@@ -128,9 +128,11 @@ def _thresholds(coll: ak.Array, params: dict[str, Any]) -> ak.Array:
     return coll[keep]
 
 
-def truth_tag_view(ctx: Context, plan: AnalysisPlan, state: AnalysisState, cut: str) -> AnalysisState:
-    """The state whose tag requirement ``cut`` holds with its exact probability and whose
-    jets carry tags drawn among the configurations that pass (:mod:`hepreint.detector.truth_tagging`)."""
+def truth_tag_view(
+    ctx: Context, plan: AnalysisPlan, state: AnalysisState, cut: str
+) -> AnalysisState:
+    """The state whose tag requirement ``cut`` holds with its exact probability and whose jets
+    carry tags drawn among the configurations that pass (:mod:`hepreint.detector.truth_tagging`)."""
     req = dict(plan.requirements)[cut]
     view = state.for_view(cut)
     jets = view.collections[req.collection]
@@ -254,7 +256,9 @@ def selection(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
             continue
         coll = state.collections[req.collection]
         prefix = _tag_prefix(coll, req, cname)
-        counts = {wp: np.asarray(ak.sum(coll[f"{prefix}{wp}"], axis=1)) for wp in req.working_points}
+        counts = {
+            wp: np.asarray(ak.sum(coll[f"{prefix}{wp}"], axis=1)) for wp in req.working_points
+        }
         passed = req.passes(counts)
         cut_masks[cname] = cut_masks[cname] & passed if cname in cut_masks else passed
     for region in a.regions:

@@ -46,17 +46,17 @@ def side_by_side(results: Sequence[Results]) -> str:
         for i, step in enumerate(first.yields.regions[r.name].steps):
             row = f"  {step[:25]:<26}"
             base = columns[0][1][i]
-            for j, (n, y, sw) in enumerate(columns):
+            for j, (raw, y, sw) in enumerate(columns):
                 eff = sw[i] / sw[0] if sw[0] else float("nan")
-                row += f"{n[i]:>6}{y[i]:>10.4g}{eff:>7.3f}"
+                row += f"{raw[i]:>6}{y[i]:>10.4g}{eff:>7.3f}"
                 if j:
                     ratio = y[i] / base if base else float("nan")
                     row += f"{ratio:>7.3f}"
                 else:
                     row += f"{'':>3}"
             lines.append(row)
-    notes = [f"{r.analysis.detector}: {r.provenance['detector'].get('description', '')}"
-             for r in results]  # fmt: skip
+    notes = [f"{res.analysis.detector}: {res.provenance['detector'].get('description', '')}"
+             for res in results]  # fmt: skip
     lines.append("")
     lines.extend(notes)
     return "\n".join(lines)
