@@ -95,7 +95,8 @@ def check_lhe(path: str | Path) -> LHEInfo:
     if not p.is_file():
         raise InputError(f"{p}: file not found; check the path")
     info = LHEInfo(str(p), sniff_compression(p))
-    state, need, event_line, nline, closed, seen_init = "out", 0, 0, 0, False, False
+    state, need, nup, event_line, nline = "out", 0, 0, 0, 0
+    closed = seen_init = False
     with open_decompressed(p, info.compression) as f:
         for nline, raw in enumerate(f, start=1):  # noqa: B007 (used after the loop)
             line = raw.decode("utf-8", errors="replace").strip()
@@ -144,8 +145,13 @@ def check_lhe(path: str | Path) -> LHEInfo:
                 state = "out"
                 info.n_events += 1
             elif need == -1:
-                need = int(_numbers(line.split(), _EVENT_HEAD, where)[0])
+                need = nup = int(_numbers(line.split(), _EVENT_HEAD, where)[0])
             elif need > 0:
+                if line.startswith("<"):
+                    raise InputError(
+                        f"{where}: event {info.n_events + 1} has {nup - need} particle line(s) "
+                        f"but its first line says NUP = {nup}; the file is damaged: regenerate it"
+                    )
                 _numbers(line.split(), _PARTICLE, where)
                 need -= 1
             # other lines after the particles (<rwgt>, <scales>, text) are the generator's
