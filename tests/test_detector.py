@@ -225,3 +225,14 @@ def test_a_card_without_an_object_the_analysis_needs_is_refused(
         match=r"object muons \(type: muon\): detector card atlas-run2 .* has no objects.muon entry",
     ):
         run(ROOT / "analyses" / "ttHbb", [example_sample], RunOptions(detectors=(str(p),)))
+
+
+def test_card_readme_lists_every_function_with_its_source() -> None:
+    readme = (ROOT / "detectors" / "README.md").read_text()
+    card = load_card("atlas-run2")
+    for name, spec in card.data["functions"].items():
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{name}` |")), "")
+        assert row, f"detectors/README.md has no row for {name}"
+        assert spec["source"].replace("|", "\\|") in row, f"{name}: source differs from the card"
+    for a in card.data["approximations"]:
+        assert a in readme
