@@ -10,7 +10,7 @@
   FILE, through the Python API, with each worker's peak RSS (reported by the worker itself); the
   speed-up (goal: at least 1.8 on 2 cores) and the workers' peak RSS on a sample of M events
   against FILE, both with batches of 100 events (goal: flat in file size).
-* the C++ floor (``../shared/bench/run.sh FILE``) on the same file, for the ratio.
+* the C++ floor (``benchmarks/floor/run.sh FILE``) on the same file, for the ratio.
 
 Without FILE a full-history Pythia 8 ttH sample of N events (default 2000) is generated once into
 the benchmark cache (see stages.py). A benchmark, never a test: it prints, it asserts nothing.

@@ -28,7 +28,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("HEPREINT_BENCH_CACHE", Path.home() / ".cache" / "hepreint-bench"))
-FLOOR_DIR = REPO.parent / "shared" / "bench"
+FLOOR_DIR = Path(__file__).resolve().parent / "floor"  # floor.cc, build.sh, run.sh
 ANALYSIS = REPO / "analyses" / "ttHbb"
 
 STAGES = ("pyhepmc loop", "read", "read fast", "objects", "analysis", "end-to-end", "C++ floor")
@@ -283,16 +283,17 @@ def run_end_to_end(path: Path, batch_size: int) -> dict:
 
 
 def _floor_built() -> bool:
-    binary = Path(os.environ.get("BENCH_BUILD", CACHE)) / "floor"
+    binary = Path(os.environ.get("BENCH_BUILD", CACHE)) / "hepreint-floor"
     src = FLOOR_DIR / "floor.cc"
     return binary.exists() and os.access(binary, os.X_OK) and \
         binary.stat().st_mtime > src.stat().st_mtime
 
 
 def run_floor(path: Path) -> dict:
+    os.environ.setdefault("BENCH_BUILD", str(CACHE))  # build.sh, run.sh and we agree on it
     run_sh = FLOOR_DIR / "run.sh"
     if not _floor_built():  # build (apt + g++) outside the measurement
-        print("building the C++ floor (may install packages with apt) ...", file=sys.stderr)
+        print("building the C++ floor (benchmarks/floor/build.sh) ...", file=sys.stderr)
         b = subprocess.run(["bash", str(FLOOR_DIR / "build.sh")], capture_output=True, text=True)
         if b.returncode != 0:
             return {"stage": "C++ floor", "error": f"build failed: {b.stderr.strip()[-2000:]}"}
