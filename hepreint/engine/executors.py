@@ -89,17 +89,20 @@ class Accumulated:
 class ProcessorSpec:
     """How a worker rebuilds the processor: small to send, loaded once per worker process."""
 
-    analyses: tuple[tuple[str, tuple[tuple[str, float], ...], str], ...]
+    #: (path, parameters, digest, (detector, tagging, detector_label)) per analysis
+    analyses: tuple[tuple[str, tuple[tuple[str, float], ...], str, tuple[str, str, bool]], ...]
     seed: int
 
     @classmethod
     def of(cls, p: Processor) -> ProcessorSpec:
         return cls(
             tuple(
-                (str(a.path), tuple(sorted(a.parameters.items())), a.digest()) for a in p.analyses
+                (str(a.path), tuple(sorted(a.parameters.items())), a.digest(),
+                 (a.detector, a.tagging, a.detector_label))
+                for a in p.analyses
             ),
             p.seed,
-        )
+        )  # fmt: skip
 
 
 _LOADED: dict[ProcessorSpec, Processor] = {}
@@ -110,11 +113,11 @@ LOADS = {"count": 0}
 def _processor(spec: ProcessorSpec) -> Processor:
     if spec not in _LOADED:
         analyses = []
-        for path, params, digest in spec.analyses:
+        for path, params, digest, (detector, tagging, label) in spec.analyses:
             a = load_analysis(path).with_parameters(dict(params))
             if a.digest() != digest:
                 raise SpecError(f"{path}: changed while the run was going on; rerun")
-            analyses.append(a)
+            analyses.append(a.with_detector(detector, tagging, label))
         _LOADED[spec] = Processor(analyses, spec.seed)
         LOADS["count"] += 1
     return _LOADED[spec]
