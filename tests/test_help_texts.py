@@ -51,3 +51,17 @@ def test_help_pages_show_no_raw_click_ranges(path: tuple[str, ...], command: cli
     bad = [line for line in out.output.splitlines() if RAW_METAVAR.search(line)]
     assert not bad, f"hepreint {' '.join(path)} --help: {bad}"
     assert "Usage: hepreint" in out.output
+
+
+@pytest.mark.parametrize(("path", "command"), ALL[1:], ids=IDS[1:])
+def test_option_errors_are_one_line(
+    path: tuple[str, ...], command: click.Command, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hepreint.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main([*path, "--no-such-option"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert err.count("\n") == 1 and err.startswith("hepreint: error: "), err
+    assert "--no-such-option" in err and f"hepreint {' '.join(path)} --help" in err
