@@ -55,6 +55,11 @@ def validate(analysis: str, files: tuple[str, ...], results_file: str | None, ou
         raise click.UsageError(
             "--xsec, --lumi, --max-events and --param apply to a run, not to --results"
         )
+    if len(opts.detectors) > 1:
+        raise click.UsageError(
+            "validate compares one run with the references: give one --detector (run "
+            "'hepreint run --detector a,b' to see several side by side)"
+        )
     check_output_dir(outdir)  # before the run: a bad -o must not cost the run
     ana = load_analysis(analysis)
     if params:

@@ -221,6 +221,11 @@ class Results:
                 "NOT NORMALISED: the nominal weights of all events sum to "
                 f"{self.sumw_all:.4g} <= 0 (a too small negative-weight sample?)"
             )
+        det = self.provenance.get("detector")
+        if isinstance(det, dict):
+            extra = f", {det['tagging']} tagging" if det.get("tagging") else ""
+            extra += ", APPROXIMATE map" if det.get("approximate") else ""
+            lines.append(f"detector: {det.get('name')}{extra}")
         f = self.factor
         for r in self.analysis.regions:
             ry = self.yields.regions[r.name]
