@@ -65,3 +65,10 @@ def test_option_errors_are_one_line(
     assert exit_.value.code == 2
     assert err.count("\n") == 1 and err.startswith("hepreint: error: "), err
     assert "--no-such-option" in err and f"hepreint {' '.join(path)} --help" in err
+
+
+def test_the_command_list_is_not_cut_mid_sentence() -> None:
+    out = CliRunner().invoke(cli, ["--help"], prog_name="hepreint", terminal_width=80)
+    listed = out.output.split("Commands:")[1].splitlines()
+    assert len([line for line in listed if line.strip()]) == len(cli.commands)
+    assert not [line for line in listed if line.rstrip().endswith("...")], out.output

@@ -37,7 +37,24 @@ def _register() -> None:
 
     for command in (run, list_cmd, inspect, generate, merge, limits, calibrate, validate,
                     export, plot_limits):  # fmt: skip
+        command.short_help = command.short_help or SHORT_HELP.get(command.name or "")
         cli.add_command(command)
+
+
+#: the one-line summaries of ``hepreint --help`` (click cuts the docstrings' first lines at
+#: the terminal width, mid-sentence)
+SHORT_HELP = {
+    "run": "Run analyses on HepMC files: cut-flows, yields, results.json.",
+    "list": "List the preserved analyses (title, arXiv, status).",
+    "inspect": "Show an analysis' objects, cuts, regions and references.",
+    "generate": "Generate Pythia 8 samples, or shower LHE files.",
+    "merge": "Add results.json files of split runs of one analysis.",
+    "limits": "CLs and 95% CL upper limits for a results.json.",
+    "calibrate": "Calibrate a counting likelihood on SM signal yields.",
+    "validate": "Compare cut-flows with the published references.",
+    "export": "Write results as YODA, MA5 SAF, CheckMATE, HEPData, pyhf.",
+    "plot-limits": "Brazil band of limits against an analysis parameter.",
+}
 
 
 _register()
