@@ -48,7 +48,7 @@ def _label(res: Results) -> str:
 
 
 def _fill(h: hist.Hist, values: np.ndarray, variances: np.ndarray, flow: bool) -> hist.Hist:
-    view = h.view(flow=flow)
+    view: Any = h.view(flow=flow)  # a WeightedSumView (numpy's stubs do not know its fields)
     view.value = values
     view.variance = variances
     return h
