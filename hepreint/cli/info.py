@@ -18,6 +18,12 @@ def list_cmd() -> None:
             f"{meta.get('status', '?'):<13} {meta.get('title', '')}"
         )
         click.echo(f"{'':<12} {path}")
+    from hepreint.detector import list_cards
+    from hepreint.detector.card import card_path
+
+    click.echo("detector cards (--detector NAME; also truth, none):")
+    for name in list_cards():
+        click.echo(f"  {name:<12} {card_path(name)}")
 
 
 @click.command()
@@ -34,6 +40,9 @@ def inspect(analysis: str) -> None:
         f"L = {m['luminosity_fb']} fb^-1, status: {m['status']}"
     )
     click.echo(f"  sha256 {a.digest()}")
+    click.echo(f"detector: {a.default_detector} (tagging: {a.tagging}; --detector overrides)")
+    if a.triggers:
+        click.echo("triggers: " + ", ".join(a.triggers))
     if a.parameters:
         click.echo("parameters: " + ", ".join(f"{k}={v:g}" for k, v in a.parameters.items()))
     click.echo("objects:")
@@ -50,6 +59,12 @@ def inspect(analysis: str) -> None:
     click.echo("cuts:")
     for name in a.raw["cuts"]:
         text = a.cuts[name].source if name in a.cuts else "(every event)"
+        if name in a.tag_cuts:
+            from hepreint.detector import Requirement
+
+            req = Requirement.from_spec(a.tag_cuts[name])
+            tags = f"tags of {req.collection}: {req.label()}"
+            text = tags if name not in a.cuts else f"{text} and {tags}"
         if name in a.cut_weights:
             text += f"   weight: {a.cut_weights[name].source}"
         click.echo(f"  {name:<18} {text}")
