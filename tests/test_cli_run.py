@@ -87,6 +87,17 @@ def formats(example_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> d
 def test_formats_give_identical_results(
     kind: str, formats: dict[str, Path], one_run: Path, tmp_path: Path
 ) -> None:
+    if kind in ("hepmc2", "misnamed"):  # misnamed: the HepMC2 file under a .hepmc3 name
+        # the same events in another format are another file: detector draws are keyed on the
+        # file's content and each event's place in it, so only truth level must agree exactly
+        ref = tmp_path / "ref"
+        p = hepreint("run", TTH, str(formats["gz"]), "-q", "--detector", "truth", "-o", str(ref))
+        assert p.returncode == 0, p.stderr
+        p = hepreint("run", TTH, str(formats[kind]), "-q", "--detector", "truth",
+                     "-o", str(tmp_path))  # fmt: skip
+        assert p.returncode == 0, p.stderr
+        assert results(tmp_path)["exact"] == results(ref)["exact"]
+        return
     p = hepreint("run", TTH, str(formats[kind]), "-q", "-o", str(tmp_path))
     assert p.returncode == 0, p.stderr
     assert results(tmp_path)["exact"] == results(one_run)["exact"]

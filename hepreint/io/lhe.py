@@ -54,6 +54,8 @@ class LHEInfo:
 def is_lhe(path: str | Path) -> bool:
     """True when the (decompressed) start of ``path`` is an LHE file; False on any doubt."""
     p = Path(path)
+    if not p.is_file():  # a pipe would block here; the reader refuses it with its reason
+        return False
     try:
         with open_decompressed(p, sniff_compression(p)) as f:
             head = f.read(4096)
