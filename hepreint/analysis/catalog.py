@@ -9,15 +9,20 @@ from pathlib import Path
 from hepreint.errors import SpecError
 
 
-def analyses_dirs() -> list[Path]:
+def data_dirs(name: str) -> list[Path]:
+    """``name/`` (analyses, detectors) inside the installed wheel, then of a source checkout."""
     out = []
-    packaged = resources.files("hepreint") / "_data" / "analyses"
+    packaged = resources.files("hepreint") / "_data" / name
     if packaged.is_dir():
         out.append(Path(str(packaged)))
-    checkout = Path(__file__).resolve().parents[2] / "analyses"
+    checkout = Path(__file__).resolve().parents[2] / name
     if checkout.is_dir():
         out.append(checkout)
     return out
+
+
+def analyses_dirs() -> list[Path]:
+    return data_dirs("analyses")
 
 
 def list_analyses() -> list[Path]:

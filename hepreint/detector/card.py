@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hepreint.analysis.catalog import data_dirs
 from hepreint.analysis.schemas import validate
 from hepreint.analysis.yamlfile import LocatedYAML, load_yaml
 from hepreint.detector.functions import Evaluator, check_function, compile_function, value_range
@@ -29,14 +29,7 @@ NONE = "none"
 
 
 def detectors_dirs() -> list[Path]:
-    out = []
-    packaged = resources.files("hepreint") / "_data" / "detectors"
-    if packaged.is_dir():
-        out.append(Path(str(packaged)))
-    checkout = Path(__file__).resolve().parents[2] / "detectors"
-    if checkout.is_dir():
-        out.append(checkout)
-    return out
+    return data_dirs("detectors")
 
 
 def list_cards() -> list[str]:
