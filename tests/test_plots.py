@@ -42,7 +42,9 @@ def png_size(path: Path) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def tth_results(example_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    res = hepreint.run(hepreint.load_analysis(TTH), [str(example_sample)], hepreint.RunOptions())
+    # truth level: the calibrated workspace was solved on truth-level yields (likelihood/README)
+    opts = hepreint.RunOptions(detectors=("truth",))
+    res = hepreint.run(hepreint.load_analysis(TTH), [str(example_sample)], opts)
     return res.write(tmp_path_factory.mktemp("run"))
 
 

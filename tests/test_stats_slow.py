@@ -21,7 +21,9 @@ EXAMPLE = ROOT / "examples/ttH_pruned.hepmc3.gz"
 def test_tthbb_limits_end_to_end(tmp_path: Path) -> None:
     from hepreint.cli import main
 
-    main(["run", str(ROOT / "analyses/ttHbb"), str(EXAMPLE), "-o", str(tmp_path), "-q"])
+    # truth level: the calibrated workspace was solved on truth-level yields (likelihood/README)
+    main(["run", str(ROOT / "analyses/ttHbb"), str(EXAMPLE), "-o", str(tmp_path), "-q",
+          "--detector", "truth"])  # fmt: skip
     t0 = time.perf_counter()
     r = CliRunner().invoke(limits, [str(tmp_path / "results.json"), "-q"])
     elapsed = time.perf_counter() - t0
