@@ -33,6 +33,8 @@ ATTRIBUTES: frozenset[str] = frozenset(
         # flavour tags at the detector card's working points (hepreint.detector.response)
         "btag60", "btag70", "btag77", "btag85", "xbb50", "xbb60", "xbb70",
         "btageff60", "btageff70", "btageff77", "btageff85", "xbbeff50", "xbbeff60", "xbbeff70",
+        # generator truth: the tt+jets heavy-flavour class (hepreint.objects.heavy_flavour)
+        "hf_class", "n_add_b", "n_add_c",
     }
 )  # fmt: skip
 

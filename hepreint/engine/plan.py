@@ -116,7 +116,9 @@ def make_plan(a: Analysis) -> AnalysisPlan:
         key = definition_key("base", o.kind, p, _where_key(o.where, params), inv, uses, det)
         current[o.name] = key
         base.append((o, key))
-        if card is not None:
+        if card is not None and kind(o.kind).truth_only:
+            candidates.append("")  # generator truth: built as at truth level, not responded
+        elif card is not None:
             candidates.append(definition_key("candidates", o.kind, loosened(builder_params(o)),
                                              inv, uses))  # fmt: skip
     overlap = []
@@ -184,7 +186,7 @@ def _check_card(a: Analysis, card: DetectorCard, base: set[str]) -> None:
             f"card (it defines: {', '.join(card.data.get('triggers') or {}) or 'none'})"
         )
     for o in a.objects:
-        if o.kind in ("select", "merge"):
+        if o.kind in ("select", "merge") or kind(o.kind).truth_only:
             continue
         sec = card.section(o.kind)
         if sec is None:

@@ -40,6 +40,9 @@ def objects(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
         from hepreint.objects.reco import reco_collection  # Delphes input only
 
         for o, key in plan.base:
+            if kind(o.kind).truth_only:
+                state.collections[o.name] = ctx.shared(key, lambda o=o: _truth(o, inputs, state))
+                continue
 
             def reco(o: Any = o) -> ak.Array:
                 p = {k: v for k, v in o.params.items() if k != "count_inside"}
@@ -49,7 +52,10 @@ def objects(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
             state.collections[o.name] = ctx.shared("reco" + key, reco)
         return
     if plan.card is not None:
-        for (o, _), ckey in zip(plan.base, plan.candidates, strict=True):
+        for (o, key), ckey in zip(plan.base, plan.candidates, strict=True):
+            if not ckey:
+                state.collections[o.name] = ctx.shared(key, lambda o=o: _truth(o, inputs, state))
+                continue
 
             def candidates(o: Any = o) -> ak.Array:
                 return kind(o.kind).build(loosened(builder_params(o)), inputs)
@@ -57,14 +63,15 @@ def objects(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
             state.candidates[o.name] = ctx.shared(ckey, candidates)
         return
     for o, key in plan.base:
+        state.collections[o.name] = ctx.shared(key, lambda o=o: _truth(o, inputs, state))
 
-        def make(o: Any = o) -> ak.Array:
-            coll = kind(o.kind).build(builder_params(o), inputs)
-            if o.kind in TRUTH_WORKING_POINTS:
-                coll = perfect_tags(o.kind, coll)
-            return coll if o.where is None else _select(coll, o.where, state.parameters)
 
-        state.collections[o.name] = ctx.shared(key, make)
+def _truth(o: Any, inputs: Inputs, state: AnalysisState) -> ak.Array:
+    """A collection as the generator made it (truth level, or a truth-only kind)."""
+    coll = kind(o.kind).build(builder_params(o), inputs)
+    if o.kind in TRUTH_WORKING_POINTS:
+        coll = perfect_tags(o.kind, coll)
+    return coll if o.where is None else _select(coll, o.where, state.parameters)
 
 
 def detector(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
@@ -77,7 +84,7 @@ def detector(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
         return
     shifted: dict[str, ak.Array] = {}
     for (o, key), ckey in zip(plan.base, plan.candidates, strict=True):
-        if o.kind == "met":
+        if o.kind == "met" or not ckey:
             continue
 
         def responded(o: Any = o, ckey: str = ckey) -> ak.Array:

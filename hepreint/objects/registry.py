@@ -55,6 +55,9 @@ class ObjectKind:
     uses: frozenset[str] = frozenset()
     #: PDG codes this kind declares invisible for the whole truth view (MET's ``invisible_pids``)
     invisible: Callable[[Mapping[str, Any]], Sequence[int]] | None = None
+    #: generator truth that no detector measures (a heavy-flavour class, the Higgs boson): the
+    #: detector stage passes it through, so truth labels read the same at every level
+    truth_only: bool = False
 
 
 _KINDS: dict[str, ObjectKind] = {}
@@ -67,6 +70,7 @@ def object_kind(
     *,
     uses: Sequence[str] = (),
     invisible: Callable[[Mapping[str, Any]], Sequence[int]] | None = None,
+    truth_only: bool = False,
 ) -> Callable[[Builder], Builder]:
     """Register ``build`` as the builder of kind ``name`` (a decorator)."""
     unknown = set(uses) - INPUTS
@@ -78,7 +82,7 @@ def object_kind(
     def register(build: Builder) -> Builder:
         if name in _KINDS and _KINDS[name].build is not build:
             raise ValueError(f"object kind {name!r} is registered twice")
-        _KINDS[name] = ObjectKind(name, build, frozenset(uses), invisible)
+        _KINDS[name] = ObjectKind(name, build, frozenset(uses), invisible, truth_only)
         return build
 
     return register
