@@ -105,11 +105,13 @@ def compile_expression(
     known: set[str] | frozenset[str],
     *,
     object_scope: bool = False,
+    records: Mapping[str, frozenset[str]] | None = None,
 ) -> Compiled:
     """Compile ``source`` where ``known`` are the global names it may use.
 
     With ``object_scope`` (a collection's ``where:``), bare attribute names (``pt``, ``eta``,
-    ``flavour``) refer to the object being selected.
+    ``flavour``) refer to the object being selected. ``records`` are global names whose own
+    fields may be read (a network's outputs: ``ttH_class.ttH``).
     """
     if isinstance(source, bool | int | float):
         value = _number(source)
@@ -136,7 +138,7 @@ def compile_expression(
     if depth > MAX_NESTING:
         raise ExpressionError(f"nested more than {MAX_NESTING} levels; split it into variables")
     used: set[str] = set()
-    fn = _Compiler(known, object_scope, used).visit(tree.body)
+    fn = _Compiler(known, object_scope, used, dict(records or {})).visit(tree.body)
     return Compiled(text, fn, frozenset(used))
 
 
@@ -208,6 +210,7 @@ class _Compiler:
     known: set[str] | frozenset[str]
     object_scope: bool
     used: set[str]
+    records: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def visit(self, node: ast.AST) -> Evaluator:
         method = getattr(self, f"_{type(node).__name__}", None)
@@ -250,6 +253,16 @@ class _Compiler:
 
     def _Attribute(self, node: ast.Attribute) -> Evaluator:
         attr = node.attr
+        base = node.value.id if isinstance(node.value, ast.Name) else None
+        if base is not None and base in self.records:
+            if attr not in self.records[base]:
+                fields = self.records[base]
+                raise ExpressionError(
+                    f"{base} has no output {attr!r}{_suggest(attr, fields)} "
+                    f"(it has: {', '.join(sorted(fields))})"
+                )
+            whole = self.visit(node.value)
+            return lambda scope: getattr(whole(scope), attr)
         if attr not in ATTRIBUTES:
             raise ExpressionError(
                 f"attribute {attr!r} is not allowed{_suggest(attr, ATTRIBUTES)} "

@@ -177,6 +177,14 @@ def in_range(x: Any, lo: float, hi: float) -> Any:
     return (x >= lo) & (x < hi)
 
 
+def argmax(x: Any) -> Any:
+    """The index of the largest of a network's outputs, per event (networks only: a collection
+    has no natural class order)."""
+    if not hasattr(x, "argmax") or not hasattr(x, "scores"):
+        raise TypeError("argmax() takes a network's name, e.g. argmax(ttH_class)")
+    return x.argmax()
+
+
 @dataclass(frozen=True)
 class Function:
     impl: Callable[..., Any]
@@ -188,6 +196,7 @@ class Function:
 
 
 FUNCTIONS: dict[str, Function] = {
+    "argmax": Function(argmax, 1, 1, doc="index of a network's largest output (its class)"),
     "abs": Function(np.abs, 1, 1, doc="absolute value"),
     "sqrt": Function(np.sqrt, 1, 1, doc="square root"),
     "exp": Function(np.exp, 1, 1, doc="exponential"),

@@ -18,6 +18,7 @@ from hepreint.analysis.expr import Compiled, ExpressionError, compile_expression
 from hepreint.analysis.schemas import validate
 from hepreint.analysis.yamlfile import LocatedYAML, PathKey, load_yaml
 from hepreint.errors import SpecError
+from hepreint.networks.section import load_section
 
 ALL_EVENTS = "all events"
 
@@ -88,6 +89,8 @@ class Analysis:
     tagging: str = "direct"
     #: set when one run applies several detectors: results are keyed ``name@detector``
     detector_label: bool = False
+    #: the networks by the names expressions use (:mod:`hepreint.networks`)
+    networks: dict[str, Any] = field(default_factory=dict)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Compiled expressions are closures; workers recompile from the file instead."""
@@ -157,7 +160,10 @@ def _reload(
                        "detector_label": detector[2]})  # fmt: skip
 
 
-def load_analysis(path: str | Path) -> Analysis:
+def load_analysis(path: str | Path, *, objects_only: bool = False) -> Analysis:
+    """The compiled analysis. ``objects_only`` stops after the objects (no networks opened, no
+    variables, cuts or regions): what a recipe needs to build training features for a network
+    that does not exist yet."""
     yaml_path = resolve_analysis_path(path)
     if not yaml_path.exists():
         raise SpecError(f"{yaml_path}: missing; an analysis directory must hold analysis.yaml")
@@ -172,7 +178,7 @@ def load_analysis(path: str | Path) -> Analysis:
     problems = validate(doc.data, "analysis", doc, finite=True)
     if problems:
         raise SpecError(_join(yaml_path, problems))
-    return _Builder(doc).build()
+    return _Builder(doc, objects_only).build()
 
 
 _YAML_KIND = {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
@@ -184,8 +190,9 @@ def _join(path: Path, problems: list[str]) -> str:
 
 
 class _Builder:
-    def __init__(self, doc: LocatedYAML) -> None:
+    def __init__(self, doc: LocatedYAML, objects_only: bool = False) -> None:
         self.doc = doc
+        self.objects_only = objects_only
         self.data: dict[str, Any] = doc.data
         self.problems: list[str] = []
 
@@ -193,6 +200,8 @@ class _Builder:
         self.problems.append(f"{self.doc.where(key)}: {msg}")
 
     def expr(self, key: PathKey, source: Any, known: set[str], **kw: Any) -> Compiled | None:
+        if not kw.get("object_scope"):
+            kw.setdefault("records", getattr(self, "records", None))
         try:
             return replace(compile_expression(source, known, **kw), where=self.doc.where(key))
         except ExpressionError as exc:
@@ -206,8 +215,14 @@ class _Builder:
         objects, names = self._objects(set(params))
         overlap = self._overlap(names)
         triggers = tuple(d.get("triggers") or {})
-        variables = self._variables(names | set(params) | set(triggers))
-        known = names | set(params) | set(d.get("variables") or {}) | set(triggers)
+        if self.objects_only:
+            if self.problems:
+                raise SpecError(_join(self.doc.path, self.problems))
+            return self._analysis(params, objects, overlap, {}, {}, [], [], {}, {}, {})
+        nets = load_section(self.doc.path.parent, d.get("networks"), names, params)
+        self.records = {n: c.fields for n, c in nets.items()}
+        variables = self._variables(names | set(params) | set(triggers) | set(nets))
+        known = names | set(params) | set(d.get("variables") or {}) | set(triggers) | set(nets)
         cuts: dict[str, Compiled] = {}
         cut_weights: dict[str, Compiled] = {}
         tag_cuts: dict[str, dict[str, Any]] = {}
@@ -236,24 +251,23 @@ class _Builder:
                 weights.append(c)
         if self.problems:
             raise SpecError(_join(self.doc.path, self.problems))
+        return self._analysis(params, objects, overlap, variables, cuts, regions, weights,
+                              cut_weights, tag_cuts, nets)  # fmt: skip
+
+    def _analysis(self, params: dict[str, float], objects: list[ObjectDef],
+                  overlap: list[OverlapRule], variables: dict[str, Compiled],
+                  cuts: dict[str, Compiled], regions: list[RegionDef], weights: list[Compiled],
+                  cut_weights: dict[str, Compiled], tag_cuts: dict[str, dict[str, Any]],
+                  nets: dict[str, Any]) -> Analysis:  # fmt: skip
+        d = self.data
         return Analysis(
-            directory=self.doc.path.parent,
-            metadata=d["metadata"],
-            parameters=params,
-            objects=objects,
-            overlap_removal=overlap,
-            variables=variables,
-            cuts=cuts,
-            regions=regions,
-            event_weights=weights,
-            raw=d,
-            path=self.doc.path,
-            cut_weights=cut_weights,
-            tag_cuts=tag_cuts,
-            triggers=triggers,
+            directory=self.doc.path.parent, metadata=d["metadata"], parameters=params,
+            objects=objects, overlap_removal=overlap, variables=variables, cuts=cuts,
+            regions=regions, event_weights=weights, raw=d, path=self.doc.path,
+            cut_weights=cut_weights, tag_cuts=tag_cuts, triggers=tuple(d.get("triggers") or {}),
             detector=str((d.get("detector") or {}).get("default", "truth")),
-            tagging=str((d.get("detector") or {}).get("tagging", "direct")),
-        )
+            tagging=str((d.get("detector") or {}).get("tagging", "direct")), networks=nets,
+        )  # fmt: skip
 
     def _objects(self, params: set[str]) -> tuple[list[ObjectDef], set[str]]:
         base: list[ObjectDef] = []

@@ -17,6 +17,7 @@ from hepreint.analysis.expr import Compiled
 from hepreint.analysis.spec import Analysis, ObjectDef, OverlapRule
 from hepreint.detector import DetectorCard, Requirement, card_for
 from hepreint.errors import SpecError
+from hepreint.networks import LoadedNetwork, load_network
 from hepreint.objects import kind
 
 #: object parameters the detector stage reads; the truth builders never see them
@@ -60,6 +61,8 @@ class AnalysisPlan:
     requirements: tuple[tuple[str, Requirement], ...] = ()
     #: truth tagging: the tag cut whose drawn tags each region's kinematics use ("": direct)
     region_views: tuple[tuple[str, str], ...] = ()
+    #: the analysis' networks with their sessions (opened once per process)
+    networks: tuple[tuple[str, LoadedNetwork], ...] = ()
 
     @property
     def truth_tagging(self) -> bool:
@@ -159,7 +162,8 @@ def make_plan(a: Analysis) -> AnalysisPlan:
         _check_card(a, card, {o.name for o, _ in base})
     return AnalysisPlan(a, inv, lepton_key, tuple(base), tuple(overlap), tuple(inside),
                         tuple(derived), card, tuple(candidates), requirements,
-                        _region_views(a))  # fmt: skip
+                        _region_views(a),
+                        tuple((n, load_network(c)) for n, c in a.networks.items()))  # fmt: skip
 
 
 def _region_views(a: Analysis) -> tuple[tuple[str, str], ...]:

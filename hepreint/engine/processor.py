@@ -56,11 +56,16 @@ class Processor:
         ctx = Context(batch, self.seed)
         return {p.analysis.key: self._one(ctx, p) for p in self.plans}
 
-    def evaluate(self, batch: EventBatch, name: str | None = None) -> dict[str, Any]:
-        """Collections, parameters and variables of one analysis on ``batch``, by name."""
+    def evaluate(
+        self, batch: EventBatch, name: str | None = None, until: str = "variables"
+    ) -> dict[str, Any]:
+        """Collections, parameters, triggers, network outputs and variables of one analysis on
+        ``batch``, by name, after stage ``until`` (``derived``: what network inputs read)."""
         plan = self.plans[0] if name is None else self.plans[self.names.index(name)]
-        state = self._state(Context(batch, self.seed), plan, until="variables")
-        return state.values
+        state = self._state(Context(batch, self.seed), plan, until=until)
+        if until == "variables":
+            return state.values
+        return {**state.parameters, **state.extra, **state.collections}
 
     def zeros(self, weight_names: tuple[str, ...]) -> dict[str, Yields]:
         return {a.key: Yields.zeros(a.layout, weight_names) for a in self.analyses}
@@ -80,7 +85,8 @@ class Processor:
     def _views(self, ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> AnalysisState:
         """Truth tagging: the remaining stages once per tag requirement, each region taking
         the masks and factors of its own requirement's view (direct tags for the others)."""
-        later = [(n, s) for n, s in STAGES if n in ("derived", "variables", "selection")]
+        later = [(n, s) for n, s in STAGES if n in ("derived", "networks", "variables",
+                                                     "selection")]  # fmt: skip
         out: dict[str, AnalysisState] = {"": state.for_view("")}
         with ctx.timed("truth_tagging"):
             for cut, _ in plan.requirements:

@@ -1,7 +1,7 @@
 """The stages of a run, in their fixed order, each with one contract: ``stage(ctx, plan, state)``.
 
-read → objects → detector → overlap removal → derived collections → variables → selection →
-yields. Reading happens
+read → objects → detector → overlap removal → derived collections → networks → variables →
+selection → yields. Reading happens
 before (:mod:`hepreint.io`: a batch is the stages' input); each later stage reads the context
 (batch, seed, shared cache) and the analysis' plan and fills in the analysis' state. Stages are
 pure in the batch: the same batch, seed and analysis give the same state, which is what lets any
@@ -24,6 +24,7 @@ from hepreint.detector.truth_tagging import draw_passing_tags
 from hepreint.engine.context import AnalysisState, Context, Inputs
 from hepreint.engine.plan import AnalysisPlan, builder_params, loosened
 from hepreint.errors import SpecError
+from hepreint.networks import run_network
 from hepreint.objects import count_inside, kind, overlap_remove
 
 Stage = Callable[[Context, AnalysisPlan, AnalysisState], None]
@@ -207,6 +208,18 @@ def derived(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
         cols[o.name] = ctx.shared(key + state.view, make)
 
 
+def networks(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
+    """Each network once on the whole batch (per tag view: tag bins are inputs), its outputs
+    put where the variables read them by the network's name."""
+    if not plan.networks:
+        return
+    values: dict[str, Any] = dict(state.parameters)
+    values.update(state.extra)
+    values.update(state.collections)
+    for name, net in plan.networks:
+        state.extra[name] = run_network(net, values, ctx.batch.event_numbers)
+
+
 def variables(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
     """Parameters, collections and the analysis' variables (in dependency order), by name."""
     values: dict[str, Any] = dict(state.parameters)
@@ -296,6 +309,7 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("detector", detector),
     ("overlap", overlap),
     ("derived", derived),
+    ("networks", networks),
     ("variables", variables),
     ("selection", selection),
 )
