@@ -106,8 +106,8 @@ def _card(folds: int, **over: Any) -> dict[str, Any]:
 
 SPEC = """
 schema: hepreint-analysis/1
-metadata: {name: toynet, title: toy, experiment: ATLAS, arxiv: "0000.00000", sqrt_s_TeV: 13, luminosity_fb: 1,
-           status: test, description: test, approximations: [], sources: {}}
+metadata: {name: toynet, title: toy, experiment: ATLAS, arxiv: "0000.00000", sqrt_s_TeV: 13,
+           luminosity_fb: 1, status: test, description: test, approximations: [], sources: {}}
 objects:
   jets: {type: jet, algorithm: antikt, R: 0.4, pt_min: 25, abs_eta_max: 2.5, source: test}
   met: {type: met, source: test}
@@ -194,8 +194,8 @@ def test_tampered_onnx_is_refused(tmp_path: Path) -> None:
 def test_graph_shape_differs_from_card(tmp_path: Path) -> None:
     d = tmp_path / "toynet"
     (d / "networks").mkdir(parents=True)
-    onnx_ = [{"file": "toy.fold0.onnx", "sha256": _graph(d / "networks" / "toy.fold0.onnx", W0,
-                                                        max_jets=5)}]  # fmt: skip
+    sha = _graph(d / "networks" / "toy.fold0.onnx", W0, max_jets=5)
+    onnx_ = [{"file": "toy.fold0.onnx", "sha256": sha}]
     msg = _error(tmp_path, folds=1, onnx=onnx_)
     assert "input jets has shape ['batch', 5, 2], the card gives ['batch', 4, 2]" in msg
 

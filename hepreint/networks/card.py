@@ -141,17 +141,19 @@ def parse_card(
     inputs = []
     for i, spec in enumerate(data["inputs"]):
         if spec["kind"] == "objects" and spec["collection"] not in collections:
+            have = ", ".join(sorted(collections))
             raise _fail(p, f"{where(('inputs', i, 'collection'))}: unknown collection "
-                           f"{spec['collection']!r} (the analysis has: {', '.join(sorted(collections))})")  # fmt: skip
+                           f"{spec['collection']!r} (the analysis has: {have})")  # fmt: skip
         feats = []
         for j, f in enumerate(spec["features"]):
             try:
                 c = compile_expression(f["expr"], known, object_scope=spec["kind"] == "objects")
             except ExpressionError as exc:
                 raise _fail(p, f"{where(('inputs', i, 'features', j, 'expr'))}: {exc}") from None
+            default = None if f.get("default") is None else float(f["default"])
             feats.append(Feature(str(f["name"]), c, str(f.get("unit", "")),
                                  float(f.get("offset", 0.0)), float(f.get("scale", 1.0)),
-                                 None if f.get("default") is None else float(f["default"])))  # fmt: skip
+                                 default))  # fmt: skip
         inputs.append(Input(str(spec["name"]), spec["kind"], tuple(feats),
                             str(spec.get("collection", "")), int(spec.get("max_objects", 0)),
                             float(spec.get("pad", 0.0)), str(spec.get("mask", ""))))  # fmt: skip
@@ -205,7 +207,9 @@ def check_graph(card: NetworkCard, fold: int, session: Any) -> None:
             raise _fail(card.path, f"{file}: input {name} is {g.type}, the card feeds float32")
         dims = tuple(g.shape[1:])
         fixed = tuple(d if isinstance(d, int) else None for d in dims)
-        if len(dims) != len(shape) or any(d is not None and d != s for d, s in zip(fixed, shape)):
+        if len(dims) != len(shape) or any(
+            d is not None and d != s for d, s in zip(fixed, shape, strict=False)
+        ):
             raise _fail(card.path, f"{file}: input {name} has shape {['batch', *dims]}, the card "
                                    f"gives {['batch', *shape]}; the card's features or "
                                    "max_objects do not match the graph")  # fmt: skip
@@ -215,8 +219,9 @@ def check_graph(card: NetworkCard, fold: int, session: Any) -> None:
                                f"{sorted(outs)}); fix outputs.tensor")  # fmt: skip
     last = outs[card.output_tensor].shape[-1]
     if isinstance(last, int) and last != len(card.output_names):
-        raise _fail(card.path, f"{file}: output {card.output_tensor} has {last} values per event, "
-                               f"the card names {len(card.output_names)}; fix outputs.names")  # fmt: skip
+        raise _fail(card.path, f"{file}: output {card.output_tensor} has {last} values per "
+                               f"event, the card names {len(card.output_names)}; fix "
+                               "outputs.names")  # fmt: skip
 
 
 def check_test_vectors(card: NetworkCard, sessions: list[Any]) -> None:
@@ -233,8 +238,9 @@ def check_test_vectors(card: NetworkCard, sessions: list[Any]) -> None:
                 raise _fail(card.path, f"test_vectors.cases[{n}] gives no input {name}")
             arr = np.asarray(case["inputs"][name], dtype=np.float32)
             if arr.shape[1:] != shape:
+                dims = ", ".join(map(str, shape))
                 raise _fail(card.path, f"test_vectors.cases[{n}]: input {name} has shape "
-                                       f"{list(arr.shape)}, expected [n, {', '.join(map(str, shape))}]")  # fmt: skip
+                                       f"{list(arr.shape)}, expected [n, {dims}]")  # fmt: skip
             feed[name] = arr
         got = sessions[fold].run([card.output_tensor], feed)[0]
         want = np.asarray(case["outputs"][card.output_tensor], dtype=np.float64)

@@ -26,7 +26,7 @@ def build_inputs(
     """float32 tensors by graph input name (object inputs with their masks) for ``n`` events.
 
     ``values`` holds the analysis' collections and parameters by name. ``scaled=False`` gives
-    the raw features, from which a recipe fits the scaling constants."""
+    the raw features in float64, from which a recipe fits the scaling constants."""
     out: dict[str, np.ndarray] = {}
     for inp in card.inputs:
         if inp.kind == "objects":
@@ -55,7 +55,7 @@ def _objects(
         if scaled:
             vals = (vals - f.offset) / f.scale
         x[..., j] = np.where(mask, vals, inp.pad)
-    return x.astype(np.float32), mask.astype(np.float32)
+    return (x.astype(np.float32) if scaled else x), mask.astype(np.float32)
 
 
 def _event(
@@ -75,7 +75,7 @@ def _event(
         col = np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)).copy()
         col = _finite(card, inp, f, col, np.ones(n, dtype=bool), values)
         x[:, j] = (col - f.offset) / f.scale if scaled else col
-    return x.astype(np.float32)
+    return x.astype(np.float32) if scaled else x
 
 
 def _finite(

@@ -65,7 +65,9 @@ def load_network(card: NetworkCard) -> LoadedNetwork:
         try:
             session = _open(str(file.resolve()), sha)
         except Exception as exc:  # onnxruntime raises its own types for corrupt graphs
-            raise NetworkError(f"{card.path}: {file.name} is not a valid ONNX graph ({exc})")
+            raise NetworkError(
+                f"{card.path}: {file.name} is not a valid ONNX graph ({exc}); rerun the recipe"
+            ) from None
         check_graph(card, fold, session)
         sessions.append(session)
     check_test_vectors(card, sessions)
