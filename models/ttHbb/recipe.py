@@ -147,7 +147,7 @@ def targets(name: str, ds: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 def build(name: str, work: Path, scale_events: float, out_dir: Path) -> dict[str, Any]:
     import torch
 
-    torch.set_num_threads(int(os.environ.get("HEPREINT_TRAIN_THREADS", "2")))
+    torch.set_num_threads(int(os.environ.get("HEPREINT_TRAIN_THREADS", "1")))
     files, records = sample_files(work, scale_events)
     defn_path = HERE / name / "definition.yaml"
     card_def = definition(defn_path, ANALYSIS)
@@ -173,7 +173,8 @@ def build(name: str, work: Path, scale_events: float, out_dir: Path) -> dict[str
         result = train(model, {k: v[train_rows] for k, v in x.items()}, y[train_rows],
                        w[train_rows], task=cfg["task"], seed=SEED + f, epochs=cfg["epochs"],
                        batch_size=cfg["batch_size"], lr=cfg["lr"], patience=cfg["patience"],
-                       class_weights="balanced" if cfg["task"] == "classification" else None)  # fmt: skip
+                       class_weights="balanced" if cfg["task"] == "classification" else None,
+                       normalise=False)  # the card's scaling is the preprocessing  # fmt: skip
         histories.append(result.to_dict())
         path = out_dir / f"{name}.fold{f}.onnx"
         sha = export_onnx(model, specs, path)
