@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 
@@ -72,11 +74,47 @@ def inspect(analysis: str) -> None:
     for region in a.regions:
         steps = " -> ".join(s.label for s in region.steps[1:])
         click.echo(f"  {region.name:<26} {steps}")
-    nets = a.raw.get("networks") or {}
-    click.echo("networks: " + (", ".join(nets) if nets else "none"))
+    click.echo("networks:" + ("" if a.networks else " none"))
+    for name, card in a.networks.items():
+        for line in network_lines(name, card):
+            click.echo("  " + line)
     refs = (
         sorted((a.directory / "reference").glob("*"))
         if (a.directory / "reference").is_dir()
         else []
     )
     click.echo("references: " + (", ".join(p.name for p in refs) if refs else "none"))
+
+
+def network_lines(name: str, card: Any) -> list[str]:
+    """A network as ``inspect`` shows it: what it is, its inputs and outputs, files, folds and
+    where it came from (a surrogate says so first)."""
+    prov = card.data.get("provenance") or {}
+    kind = "SURROGATE " if card.surrogate else ""
+    out = [f"{name}: {kind}{card.task} network, card {card.path.name}"]
+    if card.surrogate:
+        out.append(f"  {' '.join(str(card.data.get('surrogate_note', '')).split())}")
+    for i in card.inputs:
+        feats = ", ".join(f.name + (f" [{f.unit}]" if f.unit else "") for f in i.features)
+        where = (
+            f"{i.collection}, up to {i.max_objects}, mask {i.mask}"
+            if i.kind == "objects" else "event"
+        )  # fmt: skip
+        out.append(f"  input {i.name} ({where}): {feats}")
+    disc = f"; discriminants: {', '.join(card.discriminants)}" if card.discriminants else ""
+    out.append(f"  outputs {card.output_tensor}: {', '.join(card.output_names)}{disc}")
+    for e in card.data["onnx"]:
+        out.append(f"  onnx {e['file']} sha256 {e['sha256']}")
+    folds = card.data.get("folds") or {}
+    if card.folds > 1:
+        out.append(f"  folds: model i serves events with {folds.get('key')} % {card.folds} == i")
+    out.append(f"  recipe: {prov.get('command', '')} ({prov.get('date', '')}); samples: "
+               + "; ".join(smp.get("command", "") for smp in prov.get("samples", [])))
+    metrics = prov.get("metrics") or {}
+    sel = metrics.get("training_selection") or {}
+    if "auc_class0_vs_rest" in sel:
+        out.append(f"  held-out AUC({card.output_names[0]} vs rest) = "
+                   f"{sel['auc_class0_vs_rest']:.3f}, accuracy {sel.get('accuracy', 0):.3f}")
+    if "resolution" in sel:
+        out.append(f"  held-out resolution {sel['resolution']:.3f}, bias {sel.get('bias', 0):+.3f}")
+    return out

@@ -87,6 +87,13 @@ def build_results(
             f"approximate detector map {detector['name']} ({detector.get('tagging')} tagging): "
             + "; ".join(detector.get("approximations", []))
         )
+    networks = {n: c.describe() for n, c in a.networks.items()}
+    surrogates = [n for n, d in networks.items() if d["surrogate"]]
+    if surrogates:
+        warnings.append(
+            f"surrogate networks {', '.join(surrogates)}: trained by hepreint's recipes on its own "
+            "samples, not the experiment's networks (analysis README, network cards)"
+        )
     prov: dict[str, Any] = {
         "hepreint_version": __version__,
         "analysis_sha256": a.digest(),
@@ -104,6 +111,7 @@ def build_results(
         "skip": opts.skip,
         "max_events": opts.max_events,
         "detector": detector,
+        "networks": networks,
         "analyses_in_pass": analyses_in_pass,
         "command": opts.command or " ".join(sys.argv),
         "time_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

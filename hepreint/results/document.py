@@ -226,6 +226,11 @@ class Results:
             extra = f", {det['tagging']} tagging" if det.get("tagging") else ""
             extra += ", APPROXIMATE map" if det.get("approximate") else ""
             lines.append(f"detector: {det.get('name')}{extra}")
+        nets = self.provenance.get("networks") or {}
+        if nets:
+            lines.append("networks: " + ", ".join(
+                f"{n} ({'SURROGATE' if d.get('surrogate') else 'preserved'})"
+                for n, d in nets.items()))  # fmt: skip
         f = self.factor
         for r in self.analysis.regions:
             ry = self.yields.regions[r.name]
