@@ -154,23 +154,23 @@ CASES: list[tuple[str, Edit, str | None]] = [
     ),
     (
         "region-parent-cycle",
-        sub("    cuts: [one_lepton, ge5_jets, ge3_b_1l]", "    parent: single_lepton_ptbb"),
+        sub("    cuts: [one_lepton, ge5_jets, ge3_b_1l]", "    parent: SR_1l"),
         "parent",
     ),
     (
         "region-self-parent",
-        sub("    parent: single_lepton\n", "    parent: single_lepton_ptbb\n"),
-        "single_lepton_ptbb.parent",
+        sub("    parent: single_lepton\n", "    parent: SR_1l\n"),
+        "SR_1l.parent",
     ),  # fmt: skip
     (
         "region-unknown-parent",
         sub("    parent: single_lepton\n", "    parent: singel_lepton\n"),
-        "single_lepton_ptbb.parent",
+        "SR_1l.parent",
     ),  # fmt: skip
     # --- bins
     ("bins-decreasing", sub("edges: [0, 60,", "edges: [0, 600,"), "bins.edges"),
     ("bins-one-edge", sub("edges: [0, 60, 120, 200, 300, 450]", "edges: [0]"), "bins.edges"),
-    ("bins-unknown-variable", sub("variable: pt_bb", "variable: pt_bbb"), "bins.variable"),
+    ("bins-unknown-variable", sub("variable: pth_reco", "variable: pth_rec"), "bins.variable"),
     ("bins-string-edge", sub("edges: [0, 60,", "edges: [0, sixty,"), "bins.edges[1]"),
     # --- unknown collection / cut names
     ("unknown-from", sub("from: jets", "from: jetz"), "objects.bjets.from"),
