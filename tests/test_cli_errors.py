@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -100,6 +101,7 @@ def test_wrong_analysis_yaml(tmp_path: Path, example_sample: Path) -> None:
     d.mkdir()
     text = (ROOT / "analyses" / "ttHbb" / "analysis.yaml").read_text()
     (d / "analysis.yaml").write_text(text.replace('"count(bjets)"', "\"__import__('os')\""))
+    shutil.copytree(ROOT / "analyses" / "ttHbb" / "networks", d / "networks")
     err = assert_clean_error(hepreint("run", str(d), str(example_sample)), "analysis.yaml:",
                              "variables.n_b", "__import__")  # fmt: skip
     assert "did you mean" not in err or "__import__" in err

@@ -100,7 +100,7 @@ def test_babyyoda_reads_every_object_with_rivets_names(full: tuple[dict, dict]) 
             want |= {f"{root}/_EVTCOUNT{sfx}"}
             for name in doc["regions"]:
                 want |= {f"{root}{PRE}/cutflow_{name}{sfx}", f"{root}{PRE}/yield_{name}{sfx}"}
-            want |= {f"{root}{PRE}/single_lepton_ptbb{sfx}"}
+            want |= {f"{root}{PRE}/{b}{sfx}" for b in ("SR_1l", "SR_2l", "stxs_truth")}
     assert set(objs) == want
     assert doc["weight_names"] == ["Weight", "MUR=0.5_MUF=1", "PDF=303400"]
     assert doc["provenance"]["nominal_weight"]["column_in_input"] == 1

@@ -225,17 +225,18 @@ def test_yoda_weight_names_are_kept(synth_doc: dict[str, Any]) -> None:
 
 def test_yoda_binned_region_is_a_histogram_with_overflow(real_doc: dict[str, Any]) -> None:
     objs = read_yoda(to_yoda(real_doc))
-    h = objs["/ATLAS_ttHbb/single_lepton_ptbb"]  # the example analysis has one binned region
+    h = objs["/ATLAS_ttHbb/SR_1l"]  # one of the example analysis' binned regions
     members = sorted(
-        (r for r in real_doc["regions"].values() if r["bin"]), key=lambda r: r["bin"]["index"]
+        (r for r in real_doc["regions"].values() if r["bin"] and r["bin"]["region"] == "SR_1l"),
+        key=lambda r: r["bin"]["index"],
     )
     finite = [r for r in members if not math.isinf(r["bin"]["high"])]
     assert [(b[0], b[1]) for b in h.bins()] == [(r["bin"]["low"], r["bin"]["high"]) for r in finite]
     assert [b[2] for b in h.bins()] == pytest.approx([r["yield"] for r in finite], rel=1e-14)
     assert h.flow("Overflow")[0] == pytest.approx(members[-1]["yield"], rel=1e-14)
     assert math.isinf(members[-1]["bin"]["high"])
-    assert h.annotations["XLabel"] == "pt_bb"
-    assert "/RAW/ATLAS_ttHbb/single_lepton_ptbb" in objs
+    assert h.annotations["XLabel"] == "pth_reco"
+    assert "/RAW/ATLAS_ttHbb/SR_1l" in objs
 
 
 def test_yoda_prefix_can_be_chosen(real_doc: dict[str, Any]) -> None:
@@ -371,7 +372,7 @@ def test_checkmate_table_reads_back(doc: dict[str, Any]) -> None:
     assert sl["robscons"] == pytest.approx(max((s - 1.64 * ds) / 3000, 0))
     assert sl["clsobs"] == 0.2 and sl["clsexp"] == 0.3
     assert dl["robs"] == 0.4 and dl["s95obs"] == -1 and dl["robscons"] == -1
-    assert back["single_lepton_ptbb_bin0"]["rexp"] == -1
+    assert back["SR_1l_bin0"]["rexp"] == -1
 
 
 def test_checkmate_files(tmp_path: Path, real_doc: dict[str, Any]) -> None:
@@ -392,7 +393,7 @@ def test_checkmate_files(tmp_path: Path, real_doc: dict[str, Any]) -> None:
     assert f"Result: {'Excluded' if excluded else 'Allowed'}" in verdict
     assert f"SR: {best[0]['sr']}" in verdict
     # given limits replace the computed ones (single_lepton: CLs 0.2, allowed)
-    given = {"single_lepton": LIMITS["single_lepton"], "dilepton": {"cls_obs": 0.6, "cls_exp": 0.7}}
+    given = {"SR_1l_all": LIMITS["single_lepton"], "SR_2l_all": {"cls_obs": 0.6, "cls_exp": 0.7}}
     export(real_doc, "checkmate", tmp_path / "lim", given)
     verdict = (tmp_path / "lim" / "result.txt").read_text()
     assert "Result: Allowed" in verdict and "Result for CLs: 0.2" in verdict

@@ -39,10 +39,10 @@ def test_cutflow_hists_hold_the_results_numbers(res: Results) -> None:
 
 def test_a_binned_region_is_one_variable_axis_with_its_edges(res: Results) -> None:
     doc = res.to_dict()
-    h = res.to_hist()["single_lepton_ptbb"]
+    h = res.to_hist()["SR_1l"]
     axis = h.axes[0]
-    assert isinstance(axis, hist.axis.Variable) and axis.name == "pt_bb"
-    region = "single_lepton_ptbb"
+    assert isinstance(axis, hist.axis.Variable) and axis.name == "pth_reco"
+    region = "SR_1l"
     bins = [r for r in doc["regions"].values() if r["bin"] and r["bin"]["region"] == region]
     bins.sort(key=lambda r: r["bin"]["index"])
     assert math.isinf(bins[-1]["bin"]["high"])  # the open last bin is the overflow bin
@@ -64,7 +64,7 @@ def test_the_table_is_tidy_and_adds_up(res: Results) -> None:
     rows = res.to_table()
     keys = {tuple(sorted(r)) for r in rows}
     assert len(keys) == 1  # every row has the same columns
-    ptbb = [r for r in rows if r["region"] == "single_lepton_ptbb" and r["bin_low"] is not None]
+    ptbb = [r for r in rows if r["region"] == "SR_1l" and r["bin_low"] is not None]
     assert len(ptbb) == 6 and all(r["step_index"] == ptbb[0]["step_index"] for r in ptbb)
     last = [r for r in rows if r["region"] == "single_lepton"][-1]
     assert sum(r["yield"] for r in ptbb) == pytest.approx(last["yield"])

@@ -29,8 +29,11 @@ def test_tthbb_regions() -> None:
     assert lay["single_lepton"] == ("all events", "one_lepton", "ge5_jets", "ge3_b_1l")
     assert lay["dilepton"][-1] == "ge3_b_2l"
     # binned child regions inherit the parent's cut-flow and add the bin step
-    assert lay["single_lepton_ptbb_bin5"][-1] == "450 <= pt_bb < inf"
-    assert lay["single_lepton_ptbb_bin0"][:-1] == lay["single_lepton"]
+    assert lay["SR_1l_bin5"][-1] == "408 <= pth_reco < inf"
+    assert lay["SR_1l_bin0"][:-1] == lay["single_lepton"] + ("is_ttH",)
+    assert lay["CR_2l_ttlight"] == lay["dilepton"] + ("is_ttlight",)
+    assert lay["stxs_truth_bin0"] == ("all events", "has_higgs", "0 <= truth_pth < 60")
+    assert set(a.networks) == {"ttH_class", "pTH_reco"}
 
 
 def _write(tmp_path: Path, mutate: object) -> Path:
@@ -41,6 +44,7 @@ def _write(tmp_path: Path, mutate: object) -> Path:
     d = tmp_path / "bad"
     d.mkdir()
     (d / "analysis.yaml").write_text(text)
+    shutil.copytree(src.parent / "networks", d / "networks")  # the cards it names
     return d
 
 

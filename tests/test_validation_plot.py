@@ -47,10 +47,10 @@ def test_every_panel_has_the_same_y_scale(figure: Any) -> None:
 def test_binned_regions_are_drawn_on_their_variable(figure: Any) -> None:
     ratios = figure.axes[len(figure.axes) // 2 :]
     labels = [ax.get_xlabel() for ax in ratios]
-    assert "pt_bb [GeV] (last bin: overflow)" in labels
-    binned = ratios[labels.index("pt_bb [GeV] (last bin: overflow)")]
+    assert "pth_reco [GeV] (last bin: overflow)" in labels
+    binned = ratios[labels.index("pth_reco [GeV] (last bin: overflow)")]
     lo, hi = binned.get_xlim()
-    assert lo == 0.0 and hi > 450.0  # the edges 0 ... 450, and the open bin beyond
+    assert lo == 0.0 and hi > 408.0  # the edges 0 ... 408, and the open bin beyond
     steps = [t.get_text() for t in ratios[0].get_xticklabels()]
     assert steps[0] == "all events"  # cut-flow panels keep their step names
 

@@ -54,6 +54,11 @@ def validate(analysis: Analysis, results: dict[str, Any]) -> Comparison:
         expr = expr.get("expr") if isinstance(expr, dict) else expr
         if isinstance(expr, str) and ENERGY_LIKE.search(expr) and "/" not in expr:
             c.units[b["variable"]] = "GeV"
+        net = re.fullmatch(r"\s*(\w+)\.\w+\s*", expr) if isinstance(expr, str) else None
+        if net and net.group(1) in analysis.networks:  # a network's output: its card's unit
+            unit = (analysis.networks[net.group(1)].data["outputs"]).get("unit")
+            if unit:
+                c.units[b["variable"]] = str(unit)
     return c
 
 
