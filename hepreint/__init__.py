@@ -28,6 +28,7 @@ from hepreint.engine.options import RunOptions
 from hepreint.engine.processor import Processor
 from hepreint.errors import HepreintError, InputError, LikelihoodError, NetworkError, SpecError
 from hepreint.io.vectors import read_events
+from hepreint.networks import load_section as _networks  # noqa: F401 - registers the loader
 from hepreint.results import PartialResultsError, Results, run, run_many
 
 

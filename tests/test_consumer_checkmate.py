@@ -28,7 +28,7 @@ from hepreint.export import export
 from hepreint.export.checkmate import result_rows
 
 NAME = "atlas_2407_10904"
-CHANNEL = {"single_lepton": "SR_1l", "dilepton": "SR_2l"}
+CHANNEL = {"SR_1l_all": "SR_1l", "SR_2l_all": "SR_2l"}
 
 
 def data_from_cm_results(path: Path) -> list[dict[str, Any]]:
@@ -123,7 +123,7 @@ def exported(example_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def test_total_results_read_as_checkmate_reads_them(exported: dict[str, Any]) -> None:
     doc, out = exported["doc"], exported["out"]
     srs = {x["SR"]: x for x in data_from_cm_results(out)}
-    assert set(srs) == {"single_lepton", "dilepton"}  # the regions the likelihood maps
+    assert set(srs) == {"SR_1l_all", "SR_2l_all"}  # the regions the likelihood maps
     header = (out / "evaluation" / "total_results.txt").read_text().splitlines()[0].split()
     assert header[:7] == ["analysis", "sr", "o", "b", "db", "s", "ds"]
     ws = workspace_counts()
@@ -185,7 +185,7 @@ def test_counts_carry_the_analysis_likelihood(exported: dict[str, Any]) -> None:
 def test_ref_dat_and_notes(exported: dict[str, Any]) -> None:
     out = exported["out"]
     ref = read_ref_dat(out / "analysis_info" / f"{NAME}_ref.dat")
-    assert [r["SR"] for r in ref] == ["dilepton", "single_lepton"]
+    assert [r["SR"] for r in ref] == ["SR_1l_all", "SR_2l_all"]
     assert list(ref[0]) == ["SR", "obs", "bkg", "bkg_err", "S95_obs", "S95_exp"]
     rows = {r["sr"]: r for r in result_rows(exported["doc"])}
     for r in ref:

@@ -29,7 +29,7 @@ from consumer_docs import real_doc, synthetic_doc, workspace_counts
 from hepreint.export import export
 from hepreint.export.saf import SPLIT_NOTE
 
-CHANNEL = {"single_lepton": "SR_1l", "dilepton": "SR_2l"}
+CHANNEL = {"SR_1l_all": "SR_1l", "SR_2l_all": "SR_2l"}
 
 
 def read_cutflow(path: Path) -> tuple[float, float]:

@@ -43,7 +43,7 @@ def test_export_formats(results_json: Path, tmp_path: Path, fmt: str, expect: li
 
 def test_export_with_limits(results_json: Path, tmp_path: Path) -> None:
     lim = tmp_path / "limits.json"
-    lim.write_text(json.dumps({"single_lepton": {"s95_obs": 3000, "s95_exp": 2500}, "nope": {}}))
+    lim.write_text(json.dumps({"SR_1l_all": {"s95_obs": 3000, "s95_exp": 2500}, "nope": {}}))
     args = [str(results_json), "--format", "checkmate", "-o", str(tmp_path / "o")]
     r = CliRunner().invoke(export, [*args, "--limits", str(lim)])
     assert r.exit_code == 0, r.output
@@ -51,9 +51,9 @@ def test_export_with_limits(results_json: Path, tmp_path: Path) -> None:
     rows = {
         x["sr"]: x for x in read_table((tmp_path / "o/evaluation/total_results.txt").read_text())
     }
-    assert rows["single_lepton"]["s95obs"] == 3000
-    assert rows["dilepton"]["s95obs"] > 0  # not given: computed from the likelihood's o, b, db
-    assert rows["dilepton"]["analysis"] == "atlas_2407_10904" and rows["dilepton"]["b"] > 0
+    assert rows["SR_1l_all"]["s95obs"] == 3000
+    assert rows["SR_2l_all"]["s95obs"] > 0  # not given: computed from the likelihood's o, b, db
+    assert rows["SR_2l_all"]["analysis"] == "atlas_2407_10904" and rows["SR_2l_all"]["b"] > 0
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Run:
     return call
 
 
-def one_line(err: str, *needles: str, max_lines: int = 4) -> str:
+def one_line(err: str, *needles: str, max_lines: int = 5) -> str:
     """The error line, after checking stderr keeps the one-line promise."""
     assert "Traceback" not in err and "Usage:" not in err, err
     lines = err.strip().splitlines()
@@ -62,7 +62,7 @@ def one_line(err: str, *needles: str, max_lines: int = 4) -> str:
     return errors[0]
 
 
-def failed(code: int, err: str, *needles: str, max_lines: int = 4) -> str:
+def failed(code: int, err: str, *needles: str, max_lines: int = 5) -> str:
     assert code == 2, (code, err)
     return one_line(err, *needles, max_lines=max_lines)
 

@@ -18,7 +18,6 @@ from hepreint.analysis.expr import Compiled, ExpressionError, compile_expression
 from hepreint.analysis.schemas import validate
 from hepreint.analysis.yamlfile import LocatedYAML, PathKey, load_yaml
 from hepreint.errors import SpecError
-from hepreint.networks.section import load_section
 
 ALL_EVENTS = "all events"
 
@@ -27,6 +26,8 @@ MAX_PARENTS = 100
 
 #: object keys that are not builder parameters
 DESCRIPTIVE = ("type", "where", "source")
+#: reads a ``networks:`` section; registered by :mod:`hepreint.networks` (one stage up)
+NETWORK_LOADER: list[Any] = []
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ class _Builder:
             if self.problems:
                 raise SpecError(_join(self.doc.path, self.problems))
             return self._analysis(params, objects, overlap, {}, {}, [], [], {}, {}, {})
-        nets = load_section(self.doc.path.parent, d.get("networks"), names, params)
+        nets = NETWORK_LOADER[0](self.doc.path.parent, d.get("networks"), names, params)
         self.records = {n: c.fields for n, c in nets.items()}
         variables = self._variables(names | set(params) | set(triggers) | set(nets))
         known = names | set(params) | set(d.get("variables") or {}) | set(triggers) | set(nets)
@@ -254,11 +255,8 @@ class _Builder:
         return self._analysis(params, objects, overlap, variables, cuts, regions, weights,
                               cut_weights, tag_cuts, nets)  # fmt: skip
 
-    def _analysis(self, params: dict[str, float], objects: list[ObjectDef],
-                  overlap: list[OverlapRule], variables: dict[str, Compiled],
-                  cuts: dict[str, Compiled], regions: list[RegionDef], weights: list[Compiled],
-                  cut_weights: dict[str, Compiled], tag_cuts: dict[str, dict[str, Any]],
-                  nets: dict[str, Any]) -> Analysis:  # fmt: skip
+    def _analysis(self, params: dict[str, float], objects: list[ObjectDef], *rest: Any) -> Analysis:
+        overlap, variables, cuts, regions, weights, cut_weights, tag_cuts, nets = rest
         d = self.data
         return Analysis(
             directory=self.doc.path.parent, metadata=d["metadata"], parameters=params,

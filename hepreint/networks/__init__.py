@@ -10,6 +10,7 @@ from __future__ import annotations
 from hepreint.networks.card import Feature, Input, NetworkCard, parse_card, sha256_of
 from hepreint.networks.evaluate import NetworkValues, folds_of, run_network
 from hepreint.networks.features import build_inputs
+from hepreint.networks.section import load_section
 from hepreint.networks.session import LoadedNetwork, load_network
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "build_inputs",
     "folds_of",
     "load_network",
+    "load_section",
     "parse_card",
     "run_network",
     "sha256_of",

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hepreint.analysis import spec as _spec
 from hepreint.networks.card import NetworkCard, parse_card
 from hepreint.networks.session import load_network
 
@@ -31,3 +32,6 @@ def load_section(
             load_network(card)
         out[name] = card
     return out
+
+
+_spec.NETWORK_LOADER[:] = [load_section]  # the analysis loader reads networks: through this

@@ -117,8 +117,12 @@ def _jets(coll: ak.Array, params: dict[str, Any], label: str, *, large: bool) ->
     cols["n_constituents"] = flat(coll, "n_constituents", np.int64)
     cols["flavour"] = flavour
     tag = flat(coll, "btag_bits", np.int64)
+    n_passed = np.zeros(len(tag), dtype=np.int64)
     for wp, bit in btag_bits(params, label).items():
         cols[f"btag{wp}"] = (tag >> bit) & 1 == 1
+        n_passed += cols[f"btag{wp}"]
+    # the pseudo-continuous bin (working points passed), as the detector card's jets carry it
+    cols["tag_bin"] = n_passed
     cols["tau_tag"] = flat(coll, "tau_bits", np.int64) & 1 == 1
     return jagged(cols, off, with_name="Momentum4D")
 
