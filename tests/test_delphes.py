@@ -149,8 +149,8 @@ def test_collections_are_cut_sorted_and_tagged(written) -> None:
     params = {"pt_min": 25.0, "abs_eta_max": 2.5, "R": 0.4, "flavour_dR": 0.3,
               "delphes_btag_bits": {85: 1}}  # fmt: skip
     jets = reco_collection("jet", params, b, name="jets")
-    assert jets.fields == ["px", "py", "pz", "E", "n_constituents", "flavour",
-                           "btag60", "btag70", "btag77", "btag85", "tag_bin", "tau_tag"]  # fmt: skip
+    assert jets.fields == ["px", "py", "pz", "E", "n_constituents", "flavour", "btag60",
+                           "btag70", "btag77", "btag85", "tag_bin", "tau_tag"]  # fmt: skip
     raw = ev["Jet"]
     keep = (raw.PT >= 25.0) & (abs(raw.Eta) < 2.5)
     np.testing.assert_array_equal(ak.num(jets), ak.sum(keep, axis=1))

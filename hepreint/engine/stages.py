@@ -11,6 +11,7 @@ executor run them anywhere.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import awkward as ak
@@ -42,7 +43,7 @@ def objects(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
 
         for o, key in plan.base:
             if kind(o.kind).truth_only:
-                state.collections[o.name] = ctx.shared(key, lambda o=o: _truth(o, inputs, state))
+                state.collections[o.name] = ctx.shared(key, partial(_truth, o, inputs, state))
                 continue
 
             def reco(o: Any = o) -> ak.Array:
@@ -55,7 +56,7 @@ def objects(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
     if plan.card is not None:
         for (o, key), ckey in zip(plan.base, plan.candidates, strict=True):
             if not ckey:
-                state.collections[o.name] = ctx.shared(key, lambda o=o: _truth(o, inputs, state))
+                state.collections[o.name] = ctx.shared(key, partial(_truth, o, inputs, state))
                 continue
 
             def candidates(o: Any = o) -> ak.Array:
@@ -64,7 +65,7 @@ def objects(ctx: Context, plan: AnalysisPlan, state: AnalysisState) -> None:
             state.candidates[o.name] = ctx.shared(ckey, candidates)
         return
     for o, key in plan.base:
-        state.collections[o.name] = ctx.shared(key, lambda o=o: _truth(o, inputs, state))
+        state.collections[o.name] = ctx.shared(key, partial(_truth, o, inputs, state))
 
 
 def _truth(o: Any, inputs: Inputs, state: AnalysisState) -> ak.Array:
