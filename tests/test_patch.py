@@ -75,8 +75,8 @@ def test_tthbb_patch_round_trip(tth_results: Path, tmp_path: Path) -> None:
     got = _signal(model, model.config.suggested_init())
     regions = doc["regions"]
     assert got == {
-        "SR_1l": [regions["single_lepton"]["yield"]],
-        "SR_2l": [regions["dilepton"]["yield"]],
+        "SR_1l": [regions["SR_1l_all"]["yield"]],
+        "SR_2l": [regions["SR_2l_all"]["yield"]],
     }
 
     # (b) the patchset: pyhf validates it on construction and checks the digest on apply
