@@ -90,9 +90,9 @@ def test_tthbb_patch_round_trip(tth_results: Path, tmp_path: Path) -> None:
         for s in c["samples"]
         if s["name"] == "signal"
     )
-    assert sig["data"] == [regions["single_lepton"]["yield"]]
+    assert sig["data"] == [regions["SR_1l_all"]["yield"]]
     stat = next(m for m in sig["modifiers"] if m["type"] == "staterror")
-    assert stat["data"] == [regions["single_lepton"]["yield_stat"]]
+    assert stat["data"] == [regions["SR_1l_all"]["yield_stat"]]
     other = json.loads(json.dumps(bkg))
     other["observations"][0]["data"] = [1.0]
     with pytest.raises(pyhf.exceptions.PatchSetVerificationError):
