@@ -260,8 +260,21 @@ def test_hepmc2_output(tmp_path):
 
 def test_list_processes():
     procs = list_processes()
-    for name in ("ttH", "ttbar", "WH_bb", "WH_cc", "ZH_bb", "ZH_cc", "X_HH_4b", "X_SH_bbyy"):
+    for name in ("ttH", "ttbar", "WH_bb", "WH_cc", "ZH_bb", "ZH_cc", "X_HH_4b", "X_SH_bbyy",
+                 "yy_jets", "y_jet", "ggH_yy", "ttH_yy", "ZH_yy"):  # fmt: skip
         assert name in procs
+
+
+def test_diphoton_backgrounds_settings():
+    """The H -> yy backgrounds of X -> S(bb)H(yy): the window and the forced decay reach Pythia."""
+    from hepreint.generate.processes import process_settings
+
+    lines = [line for line, _ in process_settings("yy_jets", SEED, {"mhat_min": 90})]
+    assert "PhaseSpace:mHatMin = 90" in lines and "PhaseSpace:mHatMax = 165" in lines
+    assert "PromptPhoton:gg2gammagamma = on" in lines
+    lines = [line for line, _ in process_settings("ttH_yy", SEED)]
+    assert "25:onIfMatch = 22 22" in lines and "HiggsSM:gg2Httbar = on" in lines
+    assert all(why for _, why in process_settings("y_jet", SEED))
 
 
 @pytest.mark.parametrize(
@@ -274,6 +287,8 @@ def test_list_processes():
         ("X_SH_bbyy", {"mX": 200, "mS": 100}, "mX > mS \\+ mH"),
         ("X_SH_bbyy", {"mX": 800, "mS": 5}, "threshold"),
         ("ttH", {"mX": 500}, "does not take"),
+        ("yy_jets", {"mhat_min": 170}, "mhat_min < mhat_max"),
+        ("y_jet", {"pthat_min": 1}, "must be >= 5"),
     ],
 )
 def test_bad_requests(tmp_path, process, params, match):

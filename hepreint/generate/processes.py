@@ -24,6 +24,11 @@ from hepreint.errors import SpecError
 MH = 125.0
 #: Highest resonance mass we accept: the 13 TeV beam energy, with room for the partons' PDFs.
 _M_MAX = 10000.0
+#: default m(gamma gamma) window of yy_jets (GeV): the ATLAS H -> yy preselection window
+#: 105-160 GeV (arXiv:2404.12915 Sec. 4, trust C) with 5 GeV margins for the photon resolution
+YY_MHAT = (100.0, 165.0)
+#: default pT(hat) of y_jet (GeV): below the subleading photon's 0.25 x 105 GeV threshold
+Y_JET_PTHAT = 20.0
 
 Settings = list[tuple[str, str]]  # (Pythia line, why)
 
@@ -166,6 +171,52 @@ def _x_sh_bbyy(p: Mapping[str, float]) -> Settings:
     ]
 
 
+def _diphoton(p: Mapping[str, float]) -> Settings:
+    """The continuum gamma gamma (+ jets from the shower) under every H -> gamma gamma search.
+
+    The mass window keeps the sample where the analyses look (105 < m_yy < 160 GeV is the ATLAS
+    H -> yy preselection window); the default window is a little wider so that resolution does
+    not carve the edges."""
+    lo, hi = p["mhat_min"], p["mhat_max"]
+    if not 10.0 <= lo < hi:
+        raise SpecError(f"yy_jets: need 10 <= mhat_min < mhat_max (got {lo:g}, {hi:g})")
+    return [
+        ("PromptPhoton:ffbar2gammagamma = on", "q qbar -> gamma gamma (manual: Prompt Photon)"),
+        ("PromptPhoton:gg2gammagamma = on", "g g -> gamma gamma through the quark box"),
+        (f"PhaseSpace:mHatMin = {lo:g}", "m(gamma gamma) of the hard process, lower edge"),
+        (f"PhaseSpace:mHatMax = {hi:g}", "m(gamma gamma) of the hard process, upper edge"),
+    ]
+
+
+def _photon_jet(p: Mapping[str, float]) -> Settings:
+    """Prompt gamma + jet: the second photon is a jet or a hadron-decay photon (a fake)."""
+    pt = p["pthat_min"]
+    if not pt >= 5.0:
+        raise SpecError(f"y_jet: pthat_min = {pt:g} GeV must be >= 5")
+    return [
+        ("PromptPhoton:qg2qgamma = on", "q g -> q gamma (manual: Prompt Photon)"),
+        ("PromptPhoton:qqbar2ggamma = on", "q qbar -> g gamma"),
+        (f"PhaseSpace:pTHatMin = {pt:g}", "pT of the hard process: the photon's pT scale"),
+    ]
+
+
+def _h_yy(mode: str) -> Callable[[Mapping[str, float]], Settings]:
+    """SM Higgs production with h -> gamma gamma: the resonant background of m_yy searches."""
+    lines = {
+        "ggH": [("HiggsSM:gg2H = on", "g g -> h0 (manual: Higgs Processes, SM)")],
+        "ttH": [
+            ("HiggsSM:gg2Httbar = on", "g g -> h0 t tbar"),
+            ("HiggsSM:qqbar2Httbar = on", "q qbar -> h0 t tbar"),
+        ],
+        "ZH": [("HiggsSM:ffbar2HZ = on", "f fbar -> h0 Z0, Z inclusive")],
+    }[mode]
+
+    def settings(p: Mapping[str, float]) -> Settings:
+        return [*lines, *_h_to(22, 22)]
+
+    return settings
+
+
 @dataclass(frozen=True)
 class Process:
     """A named process: required parameters, a description and its settings builder."""
@@ -202,6 +253,24 @@ PROCESSES: dict[str, Process] = {
             ("mX", "mS"),
             _x_sh_bbyy,
         ),
+        Process(
+            "yy_jets",
+            "continuum gamma gamma (+ shower jets), mhat_min < m_yy < mhat_max "
+            f"(default {YY_MHAT[0]:g}-{YY_MHAT[1]:g} GeV)",
+            (),
+            _diphoton,
+            {"mhat_min": YY_MHAT[0], "mhat_max": YY_MHAT[1]},
+        ),
+        Process(
+            "y_jet",
+            f"prompt gamma + jet, pT(hat) > pthat_min (default {Y_JET_PTHAT:g} GeV)",
+            (),
+            _photon_jet,
+            {"pthat_min": Y_JET_PTHAT},
+        ),
+        Process("ggH_yy", "g g -> h, h -> gamma gamma", (), _h_yy("ggH")),
+        Process("ttH_yy", "t tbar h, h -> gamma gamma, tops inclusive", (), _h_yy("ttH")),
+        Process("ZH_yy", "Z h, h -> gamma gamma, Z inclusive", (), _h_yy("ZH")),
     )
 }
 # Non-resonant SM HH (ggF) is not a Pythia 8 process; it needs an external matrix element.
