@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -230,6 +231,19 @@ def run_parallel(
         _on_dask(spec, shares, opts, acc, on_events)
 
 
+def worker_pool(workers: int, preload: list[str]) -> tuple[ProcessPoolExecutor, Any]:
+    """Local worker processes that ignore Ctrl-C (the client stops them), and their context.
+    With forkserver, workers fork from a server that has imported ``preload`` once (numpy,
+    awkward, fastjet, pyhepmc): seconds of start-up per worker saved."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(preload)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=ignore_interrupts)
+    return pool, ctx
+
+
 def _on_pool(
     spec: ProcessorSpec, shares: list[Any], opts: RunOptions, acc: Accumulated,
     on_events: Callable[[int], None],
@@ -237,19 +251,12 @@ def _on_pool(
     """Shares on local processes. On Ctrl-C/SIGTERM the client tells the workers to stop after
     their current batch and merges what they did (shares not started are dropped); a second
     signal, or workers that do not answer within ``STOP_GRACE_S``, stop them at once."""
-    import multiprocessing as mp
     from multiprocessing.managers import SyncManager
 
-    ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        # workers fork from a server that has imported the engine once (numpy, awkward,
-        # fastjet, pyhepmc): seconds of start-up per worker saved
-        ctx.set_forkserver_preload(["hepreint.engine.executors", "hepreint.io.shares"])
+    pool, ctx = worker_pool(opts.workers, ["hepreint.engine.executors", "hepreint.io.shares"])
     manager = SyncManager(ctx=ctx)
     manager.start(ignore_interrupts)
     queue, stop = manager.Queue(), manager.Event()
-    pool = ProcessPoolExecutor(max_workers=opts.workers, mp_context=ctx,
-                               initializer=ignore_interrupts)  # fmt: skip
     guard = interrupt.CURRENT
     try:
         with guard.held():
@@ -331,8 +338,30 @@ def _dask_run(
     spec: ProcessorSpec, shares: list[Any], opts: RunOptions, acc: Accumulated,
     on_events: Callable[[int], None],
 ) -> None:  # fmt: skip
+    with dask_client(opts) as client:
+        from dask.distributed import as_completed
+
+        futures = [client.submit(run_share, spec, s, opts, pure=False) for s in shares]
+        try:
+            for f in as_completed(futures):
+                try:
+                    out = f.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died: keep the rest
+                    acc.fail(exc)
+                    continue
+                merge_share(acc, out)
+                on_events(out.acc.n_events)
+        except BaseException:
+            client.cancel(futures)
+            raise
+
+
+@contextmanager
+def dask_client(opts: RunOptions) -> Iterator[Any]:
+    """A dask.distributed client: on ``opts.scheduler``, else on a local cluster of
+    ``opts.workers`` single-threaded processes (closed at the end)."""
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, LocalCluster
     except ImportError:
         raise HepreintError(
             "the dask executor needs dask.distributed: pip install 'hepreint[dask]'"
@@ -351,19 +380,7 @@ def _dask_run(
                                dashboard_address=None, silence_logs=logging.ERROR)  # fmt: skip
         client = Client(cluster)
     try:
-        futures = [client.submit(run_share, spec, s, opts, pure=False) for s in shares]
-        try:
-            for f in as_completed(futures):
-                try:
-                    out = f.result()
-                except Exception as exc:  # noqa: BLE001 - a worker died: keep the rest
-                    acc.fail(exc)
-                    continue
-                merge_share(acc, out)
-                on_events(out.acc.n_events)
-        except BaseException:
-            client.cancel(futures)
-            raise
+        yield client
     finally:
         client.close()
         if cluster is not None:
