@@ -148,7 +148,13 @@ def calibrate(
                 f"{', '.join(f'{v:.6g}' for v in b)} ± {', '.join(f'{v:.4g}' for v in unc)}"
             )
         for x in cal.crosschecks:
-            if "predicted_uncertainty" in x:
+            if "predicted_interval" in x:
+                (a, b), (c, d) = x["predicted_interval"], x["published_interval"]
+                click.echo(
+                    f"  cross-check {x['id']}: predicted [{a:.3g}, {b:.3g}], published "
+                    f"[{c:g}, {d:g}] (acceptance independent of the coupling)"
+                )
+            elif "predicted_uncertainty" in x:
                 pu, qu = x["predicted_uncertainty"], x["published_uncertainty"]
                 click.echo(
                     f"  cross-check {x['id']} uncertainty: predicted +{pu['plus']:.3f} "

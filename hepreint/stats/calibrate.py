@@ -5,37 +5,53 @@ One number fixes one parameter. The recipe (in ``likelihood.calibration`` of ana
 fixes the rest by choice: the relative background uncertainty δ, and an equal S/B in every bin
 — the dominant backgrounds of the analyses this is meant for (tt+bb under ttH(bb)) share the
 signal's decay topology, so the channels' acceptances scale alike. The solved S/B then makes the
-Asimov expected discovery significance equal the target. Published numbers the calibration did
-not use are re-predicted as cross-checks; the target itself is only a solver consistency check.
+target true: by default (``target_kind: significance``) the Asimov expected discovery
+significance, or (``target_kind: expected_limit``) the median expected 95 % CL CLs upper limit
+on μ (asymptotic q̃_μ, background-only expectation), solved as CLs_exp(μ = target) = 0.05.
+Published numbers the calibration did not use are re-predicted as cross-checks; the target
+itself is only a solver consistency check.
 """
 
 from __future__ import annotations
 
 import math
-import warnings as pywarnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyhf
 import yaml
 from scipy.optimize import brentq
-from scipy.stats import norm
 
 from hepreint.analysis.spec import Analysis
 from hepreint.errors import LikelihoodError
-from hepreint.stats.fit import build_model
+from hepreint.stats.crosschecks import (
+    channel_checks,
+    crosschecks,
+    interval_checks,
+    number,
+    pars_at,
+    z_discovery,
+)
+from hepreint.stats.fit import LEVEL, build_model, hypotest, upper_limit
 from hepreint.stats.mapping import likelihood_spec
 from hepreint.stats.sidecar import META_SCHEMA
 from hepreint.stats.signal import signal_yields, with_signal
 from hepreint.stats.simplified import BuiltWorkspace, background_workspace
 
 _TARGET_KEYS = ("id", "value", "unit", "what", "source", "trust")
+#: what the solved S/B makes equal to the target number (recipe key ``target_kind``)
+TARGET_KINDS = {
+    "significance": "Asimov (mu=1) median discovery significance, asymptotic q0",
+    "expected_limit": "median expected 95% CL CLs upper limit on mu, asymptotic qtilde, "
+    "background-only expectation (solved as CLs_exp(mu = target) = 0.05)",
+}
 COMMAND = "hepreint calibrate {analysis} RESULTS.json"
 
 
 @dataclass
 class Recipe:
     target: str
+    target_kind: str = "significance"
     reference: str = "reference/published.yaml"
     background_rel_uncertainty: float = 0.0
     signal_xsec_fb: float | None = None
@@ -43,6 +59,9 @@ class Recipe:
     best_fit_mu: str | None = None
     crosschecks: list[str] = field(default_factory=list)
     channel_crosschecks: dict[str, Any] | None = None
+    #: expected_limit only: published expected intervals of a coupling whose signal cross-section
+    #: is quadratic in it, re-predicted from the calibrated expected limit (see _interval_checks)
+    interval_crosschecks: list[dict[str, Any]] = field(default_factory=list)
     choices: list[str] = field(default_factory=list)
 
 
@@ -76,14 +95,10 @@ def reference_numbers(analysis: Analysis, rel: str) -> dict[str, dict[str, Any]]
     return {n["id"]: n for n in doc.get("numbers", [])}
 
 
-def _number(refs: dict[str, dict[str, Any]], key: str, where: str) -> dict[str, Any]:
-    if key not in refs:
-        raise LikelihoodError(f"{where}: no number with id {key!r} in the reference file")
-    return refs[key]
-
-
 def calibrate(results_doc: dict[str, Any], analysis: Analysis, **override: Any) -> Calibration:
-    """Solve S/B so the Asimov expected significance equals the recipe's target number."""
+    """Solve S/B so the recipe's target number holds: the Asimov expected significance
+    (``target_kind: significance``, the default) or the median expected 95 % CL upper limit
+    on μ (``target_kind: expected_limit``)."""
     spec = likelihood_spec(analysis)
     if spec.kind != "calibrated":
         raise LikelihoodError(f"{spec.where('kind')}: is {spec.kind!r}; calibrate needs calibrated")
@@ -92,9 +107,16 @@ def calibrate(results_doc: dict[str, Any], analysis: Analysis, **override: Any) 
         if v is not None:
             setattr(rec, k, v)
     where = spec.where("calibration")
+    if rec.target_kind not in TARGET_KINDS:
+        raise LikelihoodError(
+            f"{where}.target_kind: {rec.target_kind!r} unknown; use one of {sorted(TARGET_KINDS)}"
+        )
+    limit_kind = rec.target_kind == "expected_limit"
     refs = reference_numbers(analysis, rec.reference)
-    target = _number(refs, rec.target, where)
+    target = number(refs, rec.target, where)
     z_target = float(target["value"])
+    if limit_kind and not z_target > 0:
+        raise LikelihoodError(f"{where}.target: expected limit {z_target} must be > 0")
     sig = signal_yields(results_doc, spec, str(spec.yaml_path))
     if sig.xsec_fb is None or not sig.normalised:
         raise LikelihoodError("results are not normalised; rerun 'hepreint run' with --xsec")
@@ -121,26 +143,47 @@ def calibrate(results_doc: dict[str, Any], analysis: Analysis, **override: Any) 
         }
         return background_workspace(chans)
 
-    def z_exp(rho: float) -> float:
+    def model_at(rho: float) -> tuple[pyhf.pdf.Model, Any]:
         ws = with_signal(workspace(rho), spec.signal_sample, "mu", s, None, where)
-        model, _ = build_model(ws, "meas", "mu")
-        asimov = model.expected_data(_pars(model, 1.0))
-        return _z_discovery(asimov, model)
+        return build_model(ws, "meas", "mu")
+
+    def z_exp(rho: float) -> float:
+        model, _ = model_at(rho)
+        asimov = model.expected_data(pars_at(model, 1.0))
+        return z_discovery(asimov, model)
+
+    def objective(rho: float) -> float:
+        if not limit_kind:
+            return z_exp(rho) - z_target
+        model, data = model_at(rho)  # observed = b: the expected bands of the b-only fit
+        # CLs falls with S/B at fixed mu; log makes the root well-conditioned
+        cls_med = hypotest(z_target, data, model, upper=2 * z_target).cls_exp[2]
+        return math.log(max(cls_med, 1e-300)) - math.log(LEVEL)
 
     lo, hi = 1e-7, 1e3
-    if (z_exp(lo) - z_target) * (z_exp(hi) - z_target) > 0:
+    if objective(lo) * objective(hi) > 0:
+        what = "expected limit" if limit_kind else "sigma"
         raise LikelihoodError(
-            f"{where}: target {z_target} sigma not reachable for S/B in [{lo:g}, {hi:g}] with "
+            f"{where}: target {z_target} {what} not reachable for S/B in [{lo:g}, {hi:g}] with "
             f"δ = {delta}; lower background_rel_uncertainty"
         )
+    tol = 1e-7 if limit_kind else 1e-10
     log_rho = brentq(
-        lambda x: z_exp(math.exp(x)) - z_target, math.log(lo), math.log(hi), xtol=1e-10, rtol=1e-10
+        lambda x: objective(math.exp(x)), math.log(lo), math.log(hi), xtol=tol, rtol=tol
     )
     rho = math.exp(log_rho)
-    achieved = z_exp(rho)
+    if limit_kind:
+        model, data = model_at(rho)
+        achieved = upper_limit(data, model, guess=z_target, rtol=1e-5).expected[2]
+    else:
+        achieved = z_exp(rho)
     bkg_ws = workspace(rho)
-    checks = _crosschecks(rec, refs, where, workspace, rho, s, spec.signal_sample)
-    checks += _channel_checks(rec, refs, where, workspace, rho, s, spec.signal_sample)
+    checks = crosschecks(rec, refs, where, workspace, rho, s, spec.signal_sample)
+    if limit_kind:
+        checks += interval_checks(rec, refs, where, achieved)
+    elif rec.interval_crosschecks:
+        raise LikelihoodError(f"{where}.interval_crosschecks: needs target_kind: expected_limit")
+    checks += channel_checks(rec, refs, where, workspace, rho, s, spec.signal_sample)
     meta = {
         "schema": META_SCHEMA,
         "kind": "calibrated",
@@ -175,7 +218,8 @@ def calibrate(results_doc: dict[str, Any], analysis: Analysis, **override: Any) 
                 "background_rel_uncertainty": delta,
                 "equal_s_over_b_in_every_bin": True,
                 "background_uncertainty_model": "uncorrelated shapesys per bin",
-                "significance": "Asimov (mu=1) median discovery significance, asymptotic q0",
+                "significance": TARGET_KINDS[rec.target_kind],
+                **({"target_kind": rec.target_kind} if limit_kind else {}),
                 "notes": rec.choices,
             },
             "crosschecks": checks,
@@ -183,155 +227,6 @@ def calibrate(results_doc: dict[str, Any], analysis: Analysis, **override: Any) 
         },
     }
     return Calibration(BuiltWorkspace(bkg_ws, meta), z_target, achieved, rho, checks)
-
-
-def _pars(model: pyhf.pdf.Model, mu: float) -> Any:
-    pars = model.config.suggested_init()
-    pars[model.config.poi_index] = mu
-    return pyhf.tensorlib.astensor(pars)
-
-
-def _z_discovery(data: Any, model: pyhf.pdf.Model) -> float:
-    with pywarnings.catch_warnings():
-        pywarnings.simplefilter("ignore", RuntimeWarning)
-        bounds = [tuple(b) for b in model.config.suggested_bounds()]
-        bounds[model.config.poi_index] = (0.0, 100.0)
-        p0 = pyhf.infer.hypotest(
-            0.0, data, model, test_stat="q0", calctype="asymptotics", par_bounds=bounds
-        )
-    return float(norm.isf(float(p0)))
-
-
-def _crosschecks(
-    rec: Recipe,
-    refs: dict[str, dict[str, Any]],
-    where: str,
-    workspace: Any,
-    rho: float,
-    s: dict[str, list[float]],
-    sample: str,
-) -> list[dict[str, Any]]:
-    """Published numbers the calibration did not use, predicted on pseudo-data b + μ̂·s."""
-    if rec.best_fit_mu is None:
-        return []
-    mu_ref = _number(refs, rec.best_fit_mu, where)
-    mu_hat = float(mu_ref["value"])
-    ws = with_signal(workspace(rho, mu_obs=mu_hat), sample, "mu", s, None, where)
-    model, data = build_model(ws, "meas", "mu")
-    out = []
-    for key in rec.crosschecks:
-        ref = _number(refs, key, where)
-        pseudo = f"pseudo-data n = b + {mu_hat} s ({rec.best_fit_mu}, trust {mu_ref.get('trust')})"
-        if ref.get("unit") == "sigma":
-            pred = _z_discovery(data, model)
-            out.append(_check(ref, pred, pseudo))
-        elif key == rec.best_fit_mu and "uncertainty" in ref:
-            lo, hi = _profile_interval(data, model)
-            unc = ref["uncertainty"]
-            plus, minus = hi - mu_hat, mu_hat - lo
-            out.append(
-                {
-                    "id": key,
-                    "compared": "68% profile-likelihood interval around mu_hat vs the published "
-                    "uncertainty (mu_hat itself is an input, not a prediction)",
-                    "published_uncertainty": unc,
-                    "predicted_uncertainty": {"plus": plus, "minus": minus},
-                    "relative_difference": {
-                        "plus": (plus - unc["plus"]) / unc["plus"],
-                        "minus": (minus - unc["minus"]) / unc["minus"],
-                    },
-                    "trust": ref.get("trust"),
-                    "source": ref.get("source"),
-                    "how": pseudo,
-                }
-            )
-    return out
-
-
-def _channel_checks(
-    rec: Recipe,
-    refs: dict[str, dict[str, Any]],
-    where: str,
-    workspace: Any,
-    rho: float,
-    s: dict[str, list[float]],
-    sample: str,
-) -> list[dict[str, Any]]:
-    """Per-channel μ intervals, each on its channel's own pseudo-data b + μ̂_ch·s: with
-    uncorrelated per-bin uncertainties the channels share no parameter, so this is exactly the
-    multi-POI fit of the published per-channel signal strengths."""
-    cc = rec.channel_crosschecks
-    if not cc:
-        return []
-    ref = _number(refs, cc["id"], where)
-    out = []
-    for name, chans in cc["channels"].items():
-        pub = (ref.get("value") or {}).get(name)
-        missing = [c for c in chans if c not in s]
-        if pub is None or missing:
-            raise LikelihoodError(
-                f"{where}: channel_crosschecks {name}: "
-                + (f"no {name} in {cc['id']}" if pub is None else f"no channel {missing}")
-            )
-        mu_hat = float(pub["value"])
-        part = {c: s[c] for c in chans}
-        full = workspace(rho, mu_obs=mu_hat)
-        keep = [i for i, c in enumerate(full["channels"]) if c["name"] in part]
-        ws = {**full, "channels": [full["channels"][i] for i in keep],
-              "observations": [o for o in full["observations"] if o["name"] in part]}  # fmt: skip
-        model, data = build_model(with_signal(ws, sample, "mu", part, None, where), "meas", "mu")
-        lo, hi = _profile_interval(data, model)
-        plus, minus = hi - mu_hat, mu_hat - lo
-        out.append({
-            "id": f"{cc['id']}.{name}",
-            "compared": f"68% profile-likelihood interval of mu in {', '.join(chans)} alone vs "
-                        f"the published {name} uncertainty (mu_hat is an input)",
-            "published_uncertainty": {"plus": pub["plus"], "minus": pub["minus"]},
-            "predicted_uncertainty": {"plus": plus, "minus": minus},
-            "relative_difference": {"plus": (plus - pub["plus"]) / pub["plus"],
-                                    "minus": (minus - pub["minus"]) / pub["minus"]},
-            "trust": ref.get("trust"), "source": ref.get("source"),
-            "how": f"pseudo-data n = b + {mu_hat} s in {', '.join(chans)} "
-                   f"({cc['id']}.{name}, trust {ref.get('trust')})",
-        })  # fmt: skip
-    return out
-
-
-def _check(ref: dict[str, Any], pred: float, how: str) -> dict[str, Any]:
-    v = float(ref["value"])
-    return {
-        "id": ref["id"],
-        "published": v,
-        "predicted": pred,
-        "relative_difference": (pred - v) / v,
-        "trust": ref.get("trust"),
-        "source": ref.get("source"),
-        "how": how,
-    }
-
-
-def _profile_interval(data: Any, model: pyhf.pdf.Model) -> tuple[float, float]:
-    """Where -2 Δln L = 1 on either side of the best fit (68 % CL, Wilks)."""
-    bounds = [tuple(b) for b in model.config.suggested_bounds()]
-    bounds[model.config.poi_index] = (-5.0, 10.0)
-    init = model.config.suggested_init()
-
-    def twice_nll(mu: float) -> float:
-        _, v = pyhf.infer.mle.fixed_poi_fit(
-            mu, data, model, init_pars=init, par_bounds=bounds, return_fitted_val=True
-        )
-        return float(v)
-
-    with pywarnings.catch_warnings():
-        pywarnings.simplefilter("ignore", RuntimeWarning)
-        best, nll0 = pyhf.infer.mle.fit(
-            data, model, init_pars=init, par_bounds=bounds, return_fitted_val=True
-        )
-        mu0 = float(best[model.config.poi_index])
-        f = lambda mu: twice_nll(mu) - float(nll0) - 1.0  # noqa: E731
-        lo = brentq(f, mu0 - 3.0, mu0, xtol=1e-4)
-        hi = brentq(f, mu0, mu0 + 3.0, xtol=1e-4)
-    return lo, hi
 
 
 def _sample(doc: dict[str, Any]) -> dict[str, Any]:

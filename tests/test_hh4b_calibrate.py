@@ -1,0 +1,156 @@
+"""Calibration on an expected-limit target (``target_kind: expected_limit``), built for the
+HH→4b likelihood and generic for any calibrated analysis.
+
+What can fail here, and why each tolerance:
+- the solved model's median expected limit, recomputed by ``compute_limits`` from the written
+  workspace (an independent code path: hepreint's limit scan, not the solver's root), equals
+  the target to 1e-3 (the scan's rtol); this is a solver consistency check, not a validation;
+- with δ = 0 and large yields the expected limit on μ is the Gaussian one, μ95 ≈ 1.96·√b / s
+  (CLs, Asimov, q̃μ: the 5 % level of Φ(−μ s/√b)/0.5 sits at μ s/√b ≈ 1.64 for CLs+b and
+  ≈ 1.96 for CLs), so the solved S/B must equal 1.96²/(μ95²·s) to 2 %;
+- a smaller target needs a larger S/B (monotonic);
+- the default (no target_kind) still solves on the significance, unchanged;
+- the κλ-like interval cross-check is the closed-form root of the quadratic;
+- bad recipes are one-line LikelihoodErrors naming the recipe key.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+import yaml
+from test_stats import make_analysis, results_doc
+
+from hepreint.analysis.schemas import validate
+from hepreint.analysis.spec import load_analysis
+from hepreint.errors import LikelihoodError
+from hepreint.stats import CALIBRATED_LABEL, calibrate, compute_limits
+
+REFERENCE = {
+    "numbers": [
+        {"id": "mu_exp", "value": 8.1, "unit": "x SM", "source": "test", "trust": "A"},
+        {"id": "mu_exp_small", "value": 3.0, "unit": "x SM", "source": "test", "trust": "A"},
+        {"id": "z_exp", "value": 3.0, "unit": "sigma", "source": "test", "trust": "A"},
+        {"id": "k_interval", "value": [-5.4, 11.4], "unit": "1", "source": "test", "trust": "A"},
+    ]
+}
+#: σ(k) ∝ 70.3874 − 50.4111 k + 11.0595 k² (the HH4b recipe's parametrisation)
+QUAD = [70.3874, -50.4111, 11.0595]
+
+
+def recipe(**extra: Any) -> dict[str, Any]:
+    return {
+        "kind": "calibrated",
+        "workspace": "likelihood/workspace.json",
+        "channels": {"A": {"regions": ["SRA"]}, "B": {"regions": ["SRB"]}},
+        "calibration": {
+            "target": "mu_exp",
+            "target_kind": "expected_limit",
+            "reference": "reference/published.yaml",
+            "background_rel_uncertainty": 0.05,
+            "signal_xsec_fb": 50.0,
+            **extra,
+        },
+    }
+
+
+def make(tmp_path: Any, lh: dict[str, Any]) -> Any:
+    d = make_analysis(tmp_path, lh, {"reference/published.yaml": yaml.safe_dump(REFERENCE)})
+    return d, load_analysis(d)
+
+
+DOC = results_doc({"SRA": (30.0, 2.0, 400), "SRB": (10.0, 1.0, 200)}, xsec_pb=0.1)
+
+
+def test_expected_limit_calibration_solves_and_limits_agree(tmp_path: Any) -> None:
+    lh = recipe(
+        interval_crosschecks=[
+            {"id": "k_interval", "parameter": "kappa", "xsec_quadratic": QUAD,
+             "source": "test", "trust": "C"}
+        ]
+    )  # fmt: skip
+    d, ana = make(tmp_path, lh)
+    cal = calibrate(DOC, ana)
+    assert cal.target_value == 8.1
+    assert cal.achieved == pytest.approx(8.1, rel=1e-3)
+    c = cal.built.metadata["calibration"]
+    assert c["choices"]["target_kind"] == "expected_limit"
+    assert "expected 95% CL CLs upper limit" in c["choices"]["significance"]
+    b = c["solved"]["background"]
+    assert 15.0 / b["A"][0] == pytest.approx(5.0 / b["B"][0])  # equal S/B
+    # the interval cross-check: the roots of σ(k)/σ(1) = μ95, acceptance flat in k
+    (x,) = c["crosschecks"]
+    a_, b_, c_ = QUAD
+    n = sum(QUAD)
+    disc = b_**2 - 4 * c_ * (a_ - cal.achieved * n)
+    lo, hi = (-b_ - math.sqrt(disc)) / (2 * c_), (-b_ + math.sqrt(disc)) / (2 * c_)
+    assert x["predicted_interval"] == pytest.approx([lo, hi])
+    assert x["published_interval"] == [-5.4, 11.4]
+    assert -3.0 < lo < -2.0 and 6.5 < hi < 7.5  # narrower than published: acceptance not flat
+    # write, recompute with the limit code, and the output is labelled calibrated
+    _, meta_path = cal.built.write(d / "likelihood/workspace.json")
+    assert validate(json.loads(meta_path.read_text()), "likelihood-meta") == []
+    res = compute_limits(DOC, load_analysis(d), per_region=False)
+    assert res.label == CALIBRATED_LABEL
+    assert res.mu_limit_exp is not None
+    # the results are at 100 fb, the calibration's SM at 50 fb: σ95 = 8.1 × 50 fb; signal stat
+    # errors (added as staterror by compute_limits, not by the calibration) loosen it slightly
+    assert res.mu_limit_exp["median"] == pytest.approx(8.1 / 2, rel=0.03)
+    assert res.xsec_limit_exp_fb is not None
+    assert res.xsec_limit_exp_fb["median"] == pytest.approx(8.1 * 50.0, rel=0.03)
+
+
+def test_gaussian_regime_matches_closed_form(tmp_path: Any) -> None:
+    """δ = 0, s tiny against b: μ95 = 1.96 √b / s, so S/B = s/b = 1.96² / (μ95² s)."""
+    lh = recipe(background_rel_uncertainty=0.0)
+    lh["calibration"].pop("signal_xsec_fb")
+    lh["channels"] = {"A": {"regions": ["SRA"]}}
+    _, ana = make(tmp_path, lh)
+    doc = results_doc({"SRA": (400.0, 2.0, 4000)}, xsec_pb=0.1)
+    cal = calibrate(doc, ana)
+    s = 400.0
+    expected = 1.96**2 / (8.1**2 * s)
+    assert cal.s_over_b == pytest.approx(expected, rel=0.02)
+
+
+def test_smaller_target_needs_larger_s_over_b(tmp_path: Any) -> None:
+    _, ana = make(tmp_path / "a", recipe())
+    _, ana2 = make(tmp_path / "b", recipe(target="mu_exp_small"))
+    assert calibrate(DOC, ana2).s_over_b > 2 * calibrate(DOC, ana).s_over_b
+
+
+def test_default_kind_is_still_significance(tmp_path: Any) -> None:
+    lh = recipe(target="z_exp")
+    lh["calibration"].pop("target_kind")
+    _, ana = make(tmp_path, lh)
+    cal = calibrate(DOC, ana)
+    assert cal.achieved == pytest.approx(3.0, abs=1e-6)
+    choices = cal.built.metadata["calibration"]["choices"]
+    assert "target_kind" not in choices  # the default's metadata is as before
+    assert choices["significance"].startswith("Asimov (mu=1) median discovery significance")
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        ({"target_kind": "limit"}, r"calibration.target_kind: 'limit' unknown"),
+        ({"interval_crosschecks": [{"id": "k_interval", "xsec_quadratic": [1, 2, 3],
+                                    "source": "t", "trust": "C"}],
+          "target_kind": "significance", "target": "z_exp"},
+         r"interval_crosschecks: needs target_kind: expected_limit"),
+    ],
+)  # fmt: skip
+def test_bad_recipes_are_one_line(tmp_path: Any, extra: dict[str, Any], match: str) -> None:
+    d = make_analysis(
+        tmp_path, recipe(**extra), {"reference/published.yaml": yaml.safe_dump(REFERENCE)}
+    )
+    if extra.get("target_kind") == "limit":  # the schema refuses it at load already
+        with pytest.raises(Exception, match="target_kind"):
+            calibrate(DOC, load_analysis(d))
+        return
+    with pytest.raises(LikelihoodError, match=match) as exc:
+        calibrate(DOC, load_analysis(d))
+    assert "\n" not in str(exc.value)
