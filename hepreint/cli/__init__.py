@@ -32,11 +32,12 @@ def _register() -> None:
     from hepreint.cli.merge import merge
     from hepreint.cli.plots import plot_limits
     from hepreint.cli.run import run
+    from hepreint.cli.scan import scan
     from hepreint.cli.stats import calibrate, limits
     from hepreint.cli.validate import validate
 
     for command in (run, list_cmd, inspect, generate, merge, limits, calibrate, validate,
-                    export, plot_limits):  # fmt: skip
+                    export, plot_limits, scan):  # fmt: skip
         command.short_help = command.short_help or SHORT_HELP.get(command.name or "")
         cli.add_command(command)
 
@@ -54,6 +55,7 @@ SHORT_HELP = {
     "validate": "Compare cut-flows with the published references.",
     "export": "Write results as YODA, MA5 SAF, CheckMATE, HEPData, pyhf.",
     "plot-limits": "Brazil band of limits against an analysis parameter.",
+    "scan": "Scan signal points: efficiency and limit maps (JSON, HEPData, plots).",
 }
 
 

@@ -18,8 +18,10 @@ def plot_limit_bands(
     scan: LimitScan,
     path: str | Path,
     theory: tuple[list[float], list[float], str] | None = None,
+    note: str | None = None,
 ) -> Path:
-    """Draw the Brazil band of ``scan`` (with ``theory``: x, σ in fb, label) to ``path``."""
+    """Draw the Brazil band of ``scan`` (with ``theory``: x, σ in fb, label) to ``path``;
+    ``note``: a footnote under the plot (e.g. a scan's caveats)."""
     plt, mplhep = pyplot(path)
     x = np.array([pt.x for pt in scan.points])
     e = np.array([pt.expected for pt in scan.points])
@@ -56,4 +58,6 @@ def plot_limit_bands(
     mplhep.label.exp_label(
         exp="hepreint", llabel=llabel(scan.label), rlabel=f"{scan.analysis}{lumi}", ax=ax
     )
+    if note:
+        fig.text(0.01, -0.02, note, fontsize=8, ha="left", va="top", wrap=True)
     return save(fig, plt, path)
