@@ -24,7 +24,7 @@ _D = RunOptions()
               "instead of generation) instead of --grid")
 @click.option("--process", default=None,
               help="generator process for the points' samples (hepreint generate list)")
-@click.option("--events", "n_events", type=Number(int, 1), default=0,
+@click.option("--events", "n_events", type=Number(int, 1), default=None,
               help="events to generate per point (with --process)")
 @click.option("--seed", type=Number(int, 0, 2**63 - 1), default=_D.seed, show_default=True,
               help="scan seed; each point's seed is derived from it and the point's values")
@@ -55,7 +55,7 @@ _D = RunOptions()
               "or x/sigma_fb lists for one parameter): draws the excluded contour")
 @click.option("-q", "--quiet", is_flag=True, help="no line per point")
 def scan(analysis: str, grid: tuple[str, ...], points_file: str | None, process: str | None,
-         n_events: int, seed: int, outdir: str, executor: str, workers: int,
+         n_events: int | None, seed: int, outdir: str, executor: str, workers: int,
          scheduler: str | None, detector: str | None, tagging: str | None, xsec: float | None,
          lumi: float | None, batch_size: int, no_regions: bool, no_plots: bool,
          region: str | None, theory: str | None, quiet: bool) -> None:  # fmt: skip
@@ -80,7 +80,7 @@ def scan(analysis: str, grid: tuple[str, ...], points_file: str | None, process:
 
     rep = run_scan(
         analysis, outdir, grid_axes=grid, points_file=points_file, process=process,
-        n_events=n_events, seed=seed, executor=executor, workers=workers, scheduler=scheduler,
+        n_events=n_events or 0, seed=seed, executor=executor, workers=workers, scheduler=scheduler,
         detector=detector, tagging=tagging, xsec_pb=xsec, lumi_fb=lumi, batch_size=batch_size,
         per_region=not no_regions, command="hepreint " + " ".join(sys.argv[1:]),
         plots=not no_plots, plot_region=region, theory=theory, on_point=on_point,

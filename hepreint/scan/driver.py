@@ -152,6 +152,12 @@ def run_scan(
     else:
         limits_note = no_likelihood_note(analysis)
         notes.append(limits_note)
+    if process is not None and process.startswith("X_") and xsec_pb is None:
+        notes.append(
+            f"{process}: Pythia's σ of a BSM resonance is a model artefact (forced narrow width, "
+            "default couplings); σ×BR limits in fb do not depend on it, but μ limits do, and a "
+            "tiny σ leaves too little signal to fit: normalise the points with --xsec PB"
+        )
     out = check_output_dir(outdir)
     sha = analysis.digest()
     config = ScanConfig(

@@ -130,10 +130,13 @@ def scan_document(
         assert r.results is not None
         regions += [g for g in r.results.get("regions") or {} if g not in regions]
     label = kind = None
+    source = ""
     for r in complete:
         if r.limits is not None:
             label, kind = r.limits.get("label"), r.limits.get("likelihood_kind")
+            source = str((r.limits.get("likelihood") or {}).get("source", ""))
             break
+    lim = {"label": label, "likelihood_kind": kind, "source": source, "unit": "fb"}
     top = list(common)
     if limits_skipped:
         top.append(limits_skipped)
@@ -169,9 +172,7 @@ def scan_document(
         "parameters": parameters,
         "config": config,
         "regions": regions,
-        "limits": None
-        if label is None
-        else {"label": label, "likelihood_kind": kind, "unit": "fb"},  # fmt: skip
+        "limits": None if label is None else lim,
         "approximations": approx,
         "warnings": top,
         "summary": {
@@ -192,7 +193,9 @@ def caveats(doc: dict[str, Any]) -> str:
     if ap["calibrated_likelihood"]:
         parts.append("limits from a calibrated approximation of the likelihood")
     elif doc.get("limits") and doc["limits"].get("label"):
-        parts.append(f"limits from the {doc['limits']['label']} likelihood")
+        src = doc["limits"].get("source")
+        more = f" ({src})" if src else ""
+        parts.append(f"limits from the {doc['limits']['label']} likelihood{more}")
     if ap["surrogate_networks"]:
         parts.append(f"surrogate networks ({', '.join(ap['surrogate_networks'])})")
     if ap["approximate_preservation"]:
