@@ -27,6 +27,9 @@ _M_MAX = 10000.0
 #: default m(gamma gamma) window of yy_jets (GeV): the ATLAS H -> yy preselection window
 #: 105-160 GeV (arXiv:2404.12915 Sec. 4, trust C) with 5 GeV margins for the photon resolution
 YY_MHAT = (100.0, 165.0)
+#: default pT(hat) of yy_jets (GeV): 0.25 x 105 GeV, the lowest subleading-photon pT an H -> yy
+#: selection keeps (pT/m_yy > 0.25 in 105 < m_yy < 160 GeV); lower-pT photons never pass
+YY_PTHAT = 25.0
 #: default pT(hat) of y_jet (GeV): below the subleading photon's 0.25 x 105 GeV threshold
 Y_JET_PTHAT = 20.0
 
@@ -177,10 +180,14 @@ def _diphoton(p: Mapping[str, float]) -> Settings:
     The mass window keeps the sample where the analyses look (105 < m_yy < 160 GeV is the ATLAS
     H -> yy preselection window); the default window is a little wider so that resolution does
     not carve the edges."""
-    lo, hi = p["mhat_min"], p["mhat_max"]
+    lo, hi, pt = p["mhat_min"], p["mhat_max"], p["pthat_min"]
     if not 10.0 <= lo < hi:
         raise SpecError(f"yy_jets: need 10 <= mhat_min < mhat_max (got {lo:g}, {hi:g})")
+    if not 0.0 <= pt < hi / 2:
+        raise SpecError(f"yy_jets: pthat_min = {pt:g} GeV must lie in [0, mhat_max/2)")
     return [
+        (f"PhaseSpace:pTHatMin = {pt:g}", "photon pT in the hard process: below the analyses' "
+         "subleading-photon threshold, it keeps the sample where photons can be selected"),
         ("PromptPhoton:ffbar2gammagamma = on", "q qbar -> gamma gamma (manual: Prompt Photon)"),
         ("PromptPhoton:gg2gammagamma = on", "g g -> gamma gamma through the quark box"),
         (f"PhaseSpace:mHatMin = {lo:g}", "m(gamma gamma) of the hard process, lower edge"),
@@ -259,7 +266,7 @@ PROCESSES: dict[str, Process] = {
             f"(default {YY_MHAT[0]:g}-{YY_MHAT[1]:g} GeV)",
             (),
             _diphoton,
-            {"mhat_min": YY_MHAT[0], "mhat_max": YY_MHAT[1]},
+            {"mhat_min": YY_MHAT[0], "mhat_max": YY_MHAT[1], "pthat_min": YY_PTHAT},
         ),
         Process(
             "y_jet",
@@ -271,6 +278,26 @@ PROCESSES: dict[str, Process] = {
         Process("ggH_yy", "g g -> h, h -> gamma gamma", (), _h_yy("ggH")),
         Process("ttH_yy", "t tbar h, h -> gamma gamma, tops inclusive", (), _h_yy("ttH")),
         Process("ZH_yy", "Z h, h -> gamma gamma, Z inclusive", (), _h_yy("ZH")),
+        # HH4b issue: a labelled STAND-IN for non-resonant HH -> 4b (analyses/HH4b/README.md)
+        Process(
+            "HH_4b_broad",
+            "STAND-IN for non-resonant HH -> 4b (not SM HH): g g -> X(35) -> h h -> 4b with a "
+            "broad X (width, mmin-mmax; defaults mX 450, width 450, 251-1500 GeV)",
+            (),
+            lambda p: [
+                *(
+                    s
+                    for s in _heavy_scalar(p["mX"])
+                    if s[0].split("=")[0].strip() not in ("35:mWidth", "35:mMin", "35:mMax")
+                ),
+                (f"35:mWidth = {p['width']:g}", "broad X: a continuum in m_HH, not a resonance"),
+                (f"35:mMin = {p['mmin']:g}", "m_HH range, lower edge (above the h h threshold)"),
+                (f"35:mMax = {p['mmax']:g}", "m_HH range, upper edge"),
+                ("35:onIfMatch = 25 25", "H2 -> h0 h0 only"),
+                *_h_to(5, -5),
+            ],
+            {"mX": 450.0, "width": 450.0, "mmin": 251.0, "mmax": 1500.0},
+        ),
     )
 }
 # Non-resonant SM HH (ggF) is not a Pythia 8 process; it needs an external matrix element.

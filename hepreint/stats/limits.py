@@ -129,6 +129,10 @@ def compute_limits(
     sig = signal_yields(results_doc, spec, where)
     notes += _signal_warnings(sig)
     ws_spec = dict(lh.workspace)
+    params = dict(results_doc.get("analysis", {}).get("parameters", {}))
+    if spec.background_grid is not None:
+        ws_spec, grid_notes = _grid_background(ws_spec, spec, params)
+        notes += grid_notes
     measurement, poi = poi_name(ws_spec, spec)
     regions = [
         RegionLimit(r.region, r.channel, r.bin, r.yield_, r.stat, r.raw) for r in sig.regions
@@ -150,7 +154,7 @@ def compute_limits(
         regions=regions,
         best_expected_region=None,
         warnings=notes,
-        parameters=dict(results_doc.get("analysis", {}).get("parameters", {})),
+        parameters=params,
     )
     if sum(max(r.yield_, 0.0) for r in sig.regions) <= TINY_YIELD:
         res.warnings.append(
@@ -164,6 +168,19 @@ def compute_limits(
         _single_regions(res, sig, ws_spec, spec.signal_sample, measurement, poi, where)
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def _grid_background(
+    ws_spec: dict[str, Any], spec: Any, params: dict[str, float]
+) -> tuple[dict[str, Any], list[str]]:
+    """The workspace with the background of the results' hypothesis (background_grid.py)."""
+    from hepreint.stats.background_grid import background_at, load_grid, with_background
+
+    grid = load_grid(spec.background_grid)
+    bkg, unc, notes = background_at(grid, params)
+    label = grid.doc.get("label", "")
+    notes = [*notes, f"background per mass point from {grid.path.name} ({label})"]
+    return with_background(ws_spec, bkg, unc, "background", str(spec.background_grid)), notes
 
 
 def _combined(

@@ -43,6 +43,8 @@ class LikelihoodSpec:
     measurement: str | None = None
     poi: str | None = None
     source: str = ""
+    #: a background that depends on the hypothesis (hepreint.stats.background_grid)
+    background_grid: Path | None = None
 
     @property
     def label(self) -> str:
@@ -121,6 +123,7 @@ def likelihood_spec(analysis: Analysis) -> LikelihoodSpec:
         measurement=raw.get("measurement"),
         poi=raw.get("poi"),
         source=raw.get("source", ""),
+        background_grid=path("background_grid"),
     )
 
 

@@ -10,7 +10,7 @@ run are therefore made by the same code, from the same card.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,9 +92,14 @@ def collect(
     seed: int,
     batch_size: int = 1000,
     max_events: int | None = None,
+    params_for: ParamsFor | None = None,
 ) -> Dataset:
     """Raw network inputs and per-event ``labels`` (expressions, e.g. ``hf[0].hf_class``) of the
-    events of ``files`` passing ``selection`` (an expression over the collections)."""
+    events of ``files`` passing ``selection`` (an expression over the collections).
+
+    ``params_for(file_index, event_numbers)`` gives per-event values of analysis parameters (a
+    parametrised network: each signal sample at its own mass point, background events at points
+    drawn for them); a function of the event numbers, so the draw does not depend on batching."""
     a = load_analysis(analysis_dir, objects_only=True).with_detector(detector)
     names = {o.name for o in a.objects} | set(a.parameters) | set(a.triggers)
     sel = compile_expression(selection, names)
@@ -107,6 +112,8 @@ def collect(
                                  reader="fast"):  # fmt: skip
             n_read += len(batch)
             values = proc.evaluate(batch, until="derived")
+            if params_for is not None:
+                values = {**values, **params_for(i, np.asarray(batch.event_numbers))}
             keep = _mask(sel, values, len(batch))
             if not keep.any():
                 continue
@@ -121,6 +128,10 @@ def collect(
     out = Dataset.concatenate(parts)
     out.files, out.read = [str(f) for f in files], read
     return out
+
+
+#: per-event parameter values for the events of one file: (file index, event numbers) -> arrays
+ParamsFor = Callable[[int, np.ndarray], Mapping[str, np.ndarray]]
 
 
 def _inputs(card: NetworkCard, values: dict[str, Any], n: int) -> dict[str, np.ndarray]:

@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
 import json
 import os
-import platform
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,12 +27,12 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "models"))
 
+from _lib import recipe as recipe_lib  # noqa: E402
 from _lib.export import export_onnx, run_onnx  # noqa: E402
 from _lib.metrics import classification_metrics, regression_metrics  # noqa: E402
 from _lib.set_transformer import InputSpec, SetTransformer  # noqa: E402
 from _lib.train import train  # noqa: E402
 
-from hepreint import __version__  # noqa: E402
 from hepreint.training import Dataset, collect, definition, fit_scaling, scale  # noqa: E402
 
 ANALYSIS = REPO / "analyses" / "ttHbb"
@@ -79,47 +76,16 @@ N_TEST_VECTORS = 3
 
 
 def sample_files(work: Path, scale_events: float) -> tuple[list[Path], list[dict[str, Any]]]:
-    """Generate the samples that are missing (two at a time) and return them in order."""
-    files, records, todo = [], [], []
-    for proc, n, seed, params in SAMPLES:
-        n = int(round(n * scale_events))
-        tag = "".join(f"_{q.replace('=', '')}" for q in params)
-        out = work / f"{proc}{tag}_n{n}_s{seed}.hepmc3.gz"
-        cmd = ["hepreint", "generate", proc, "--events", str(n), "--seed", str(seed), "--prune",
-               "-o", str(out)] + [a for p in params for a in ("--param", p)]  # fmt: skip
-        files.append(out)
-        records.append({"process": proc, "events": n, "seed": seed,
-                        "command": " ".join(cmd).replace(str(work) + "/", "WORK/")})
-        if not out.is_file():
-            todo.append(cmd)
-    running: list[subprocess.Popen[bytes]] = []
-    for cmd in todo:
-        while len(running) >= 2:
-            running.pop(0).wait()
-        print("+", " ".join(cmd), flush=True)
-        running.append(subprocess.Popen(cmd))
-    for p in running:
-        if p.wait() != 0:
-            raise SystemExit(f"generation failed: {p.args}")
-    return files, records
+    return recipe_lib.sample_files(work, SAMPLES, scale_events)
 
 
 def features(work: Path, files: list[Path], card_def: Any) -> Dataset:
     """The training sample through hepreint (cached in WORK by the definition and files)."""
-    key = hashlib.sha256(json.dumps([str(f) for f in files] + [SELECTION, LABELS, DETECTOR,
-                                     SEED, _inputs_key(card_def)]).encode()).hexdigest()[:12]
-    cache = work / f"features_{key}.npz"
-    if cache.is_file():
-        z = np.load(cache)
-        return Dataset({k[2:]: z[k] for k in z.files if k.startswith("x_")},
-                       {k[2:]: z[k] for k in z.files if k.startswith("y_")}, z["w"], z["ev"],
-                       z["s"], [str(f) for f in files], list(z["read"]))  # fmt: skip
-    ds = collect(ANALYSIS, files, card_def, selection=SELECTION, labels=LABELS,
-                 detector=DETECTOR, seed=SEED)  # fmt: skip
-    np.savez(cache, w=ds.weights, ev=ds.event_numbers, s=ds.sample, read=np.array(ds.read),
-             **{f"x_{k}": v for k, v in ds.inputs.items()},
-             **{f"y_{k}": v for k, v in ds.labels.items()})  # fmt: skip
-    return ds
+    return recipe_lib.cached(
+        work, files, [SELECTION, LABELS, DETECTOR, SEED, _inputs_key(card_def)],
+        lambda: collect(ANALYSIS, files, card_def, selection=SELECTION, labels=LABELS,
+                        detector=DETECTOR, seed=SEED),
+    )  # fmt: skip
 
 
 def _inputs_key(card: Any) -> Any:
@@ -209,7 +175,7 @@ def build(
             "samples": records,
             "selection": SELECTION + f" (detector card {DETECTOR}, seed {SEED})",
             "labels": _label_doc(name),
-            "software": _software(),
+            "software": recipe_lib.software(),
             "date": datetime.date.today().isoformat(),
             "training": {**cfg, "seed": SEED, "folds": "model f trained on event_number % 2 != f",
                          "events": int(len(rows)), "history": histories},
@@ -249,43 +215,13 @@ def _label_doc(name: str) -> dict[str, str]:
     }
 
 
-def _software() -> dict[str, str]:
-    import onnx
-    import onnxruntime
-    import torch
-
-    return {"hepreint": str(__version__), "torch": str(torch.__version__),
-            "onnx": str(onnx.__version__), "onnxruntime": str(onnxruntime.__version__),
-            "numpy": str(np.__version__), "python": platform.python_version()}  # fmt: skip
-
-
-def write_card(card: dict[str, Any], out_dir: Path) -> Path:
-    path = out_dir / f"{card['name']}.yaml"
-    head = (f"# Written by models/ttHbb/recipe.py {card['name']} (do not edit by hand: rerun the "
-            "recipe).\n# A SURROGATE network: see surrogate_note and provenance.\n")
-    path.write_text(head + yaml.safe_dump(card, sort_keys=False, width=100), encoding="utf-8")
-    return path
-
-
 def check(
     name: str, work: Path, scale_events: float, shipped: Path, epochs: int | None = None
 ) -> float:
     """Retrain into a scratch directory and compare with the shipped card's test vectors."""
-    import tempfile
-
-    old = yaml.safe_load((shipped / f"{name}.yaml").read_text(encoding="utf-8"))
-    with tempfile.TemporaryDirectory() as tmp:
-        new = build(name, work, scale_events, Path(tmp), epochs)
-        worst = 0.0
-        for c_old in old["test_vectors"]["cases"]:
-            f = c_old["fold"]
-            inputs = {k: np.asarray(v, dtype=np.float32) for k, v in c_old["inputs"].items()}
-            got = np.asarray(run_onnx(Path(tmp) / f"{name}.fold{f}.onnx", inputs))
-            want = np.asarray(c_old["outputs"][old["outputs"]["tensor"]])
-            worst = max(worst, float(np.max(np.abs(got - want))))
-        _ = new
-    print(f"{name}: largest difference from the shipped test vectors {worst:.3g}")
-    return worst
+    return recipe_lib.check_against(
+        name, shipped, lambda tmp: build(name, work, scale_events, tmp, epochs)
+    )
 
 
 def main() -> None:
@@ -310,7 +246,7 @@ def main() -> None:
                 raise SystemExit(f"{name}: not reproduced within 1e-5 ({worst:.3g})")
             continue
         card = build(name, args.work, args.scale, args.out, args.epochs)
-        print("wrote", write_card(card, args.out))
+        print("wrote", recipe_lib.write_card(card, args.out, "models/ttHbb/recipe.py"))
         print(json.dumps(card["provenance"]["metrics"], indent=1)[:3000])
 
 
