@@ -227,3 +227,8 @@ FUNCTIONS: dict[str, Function] = {
 }
 
 CONSTANTS: dict[str, float] = {"pi": float(np.pi)}
+
+# HH→4b functions live in their own module (top veto, the 2018 pairing, track-jet tags)
+from hepreint.analysis.functions_hh import HH_FUNCTIONS  # noqa: E402
+
+FUNCTIONS.update({k: Function(*v) for k, v in HH_FUNCTIONS.items()})
