@@ -55,7 +55,7 @@ SHORT_HELP = {
     "validate": "Compare cut-flows with the published references.",
     "export": "Write results as YODA, MA5 SAF, CheckMATE, HEPData, pyhf.",
     "plot-limits": "Brazil band of limits against an analysis parameter.",
-    "scan": "Scan signal points: efficiency and limit maps (JSON, HEPData, plots).",
+    "scan": "Scan a grid of signal points: efficiency and limit maps.",
 }
 
 
