@@ -89,7 +89,7 @@ def _top_event() -> tuple[list[dict[str, float]], list[dict[str, float]]]:
     q1 = vector.obj(pt=60.0, eta=0.0, phi=0.0, mass=0.0)
     cos = 1 - 80.4**2 / (2 * 60.0 * 60.0)
     q2 = vector.obj(pt=60.0, eta=0.0, phi=math.acos(cos), mass=0.0)
-    w = q1 + q2
+    w: Any = q1 + q2
     # b along phi = pi: m_t^2 = m_W^2 + 2 p_b (E_W - p_W . n)
     n = vector.obj(px=-1.0, py=0.0, pz=0.0)
     pb = (172.5**2 - w.mass**2) / (2 * (w.E - (w.px * n.px + w.py * n.py + w.pz * n.pz)))
