@@ -494,7 +494,10 @@ def test_interrupted_scan_keeps_finished_points_and_is_partial(
     assert doc["summary"]["pending"] == 1
     assert "PARTIAL" in (out / "hepdata" / "submission.yaml").read_text()
     monkeypatch.setattr(parallel, "run_point", real)
-    rep = run_scan(TOY, out, **kw)
+    rep = run_scan(TOY, out, **{**kw, "plots": True})
     assert rep.reused == 1 and rep.ran == 1 and rep.doc["status"] == "complete"
+    # ttH events pass no diphoton selection: no limit to map, only the A×ε map is drawn
+    assert all(p["limits"]["xsec_limit_exp_fb"] is None for p in rep.doc["points"])
+    assert [p.name for p in rep.plots] == ["efficiency_map_one_b.png"]
     assert rep.doc["limits"]["label"] == "simplified"
     assert "TOY" in rep.doc["limits"]["source"]

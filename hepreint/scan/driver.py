@@ -249,7 +249,10 @@ def draw_plots(
     paths: list[Path] = []
     notes: list[str] = []
     two_d = len(doc["parameters"]) == 2
-    has_limits = any(p.get("limits") for p in doc["points"])
+    has_limits = any(
+        ((p.get("limits") or {}).get("xsec_limit_exp_fb") or {}).get("median") is not None
+        for p in doc["points"]
+    )
     try:
         if has_limits and two_d:
             paths.append(P.plot_limit_map(doc, directory / "limit_map_expected.png",

@@ -121,7 +121,8 @@ def _map(
     ax.set_xlabel(_axis_label(px))
     ax.set_ylabel(_axis_label(py))
     label = (doc.get("limits") or {}).get("label") or ""
-    mplhep.label.exp_label(exp="hepreint", llabel=llabel(label) if label else title,
+    left = llabel(label) if log and label else "simulation"  # log: a limit map
+    mplhep.label.exp_label(exp="hepreint", llabel=left,
                            rlabel=f"{doc['analysis']['name']}: {title}", ax=ax)  # fmt: skip
     _footnote(fig, doc)
     return save(fig, plt, path)
