@@ -25,7 +25,7 @@ import numpy as np
 
 from hepreint.analysis.schemas import validate
 from hepreint.errors import LikelihoodError
-from hepreint.results.output import read_json
+from hepreint.stats.sidecar import read_json
 
 GRID_SCHEMA = "hepreint-background-grid/1"
 #: below this background a bin is floored (log interpolation and pyhf need b > 0)
