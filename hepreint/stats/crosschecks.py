@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import warnings as pywarnings
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyhf
 from scipy.optimize import brentq
@@ -17,8 +17,8 @@ from hepreint.errors import LikelihoodError
 from hepreint.stats.fit import build_model
 from hepreint.stats.signal import with_signal
 
-if TYPE_CHECKING:
-    from hepreint.stats.calibrate import Recipe
+#: the calibration recipe (hepreint.stats.calibrate.Recipe; not imported: it imports us)
+Recipe = Any
 
 
 def number(refs: dict[str, dict[str, Any]], key: str, where: str) -> dict[str, Any]:
