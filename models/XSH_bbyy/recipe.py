@@ -64,6 +64,9 @@ BACKGROUNDS: list[recipe_lib.Sample] = [
     ("ttH_yy", 800, 124, []),
     ("ZH_yy", 800, 125, []),
 ]
+#: the diphoton continuum, and the sample whose events carry its weight in the training and its
+#: shape in the likelihood (training_weights, models/XSH_bbyy/likelihood.py)
+CONTINUUM, CONTINUUM_PROXY = "yy_jets", "ggH_yy"
 #: the analysis preselection without the trigger and without b-tagging (the network reads no
 #: tags, the categories are made outside it), so the few Pythia diphoton events with two jets
 #: all train
@@ -99,19 +102,24 @@ def params_for_sample(n_signal: int) -> Any:
     return params
 
 
-def at_point(mx: float, ms: float) -> Any:
-    def params(i: int, events: np.ndarray) -> dict[str, np.ndarray]:
-        return {"mX": np.full(len(events), mx), "mS": np.full(len(events), ms)}
-
-    return params
-
-
 def features(work: Path, files: list[Path], card_def: Any, params: Any, tag: str) -> Dataset:
-    return recipe_lib.cached(
-        work, files, [SELECTION, LABELS, DETECTOR, SEED, card_def.data["inputs"], tag],
-        lambda: collect(ANALYSIS, files, card_def, selection=SELECTION, labels=LABELS,
-                        detector=DETECTOR, seed=SEED, params_for=params),
-    )  # fmt: skip
+    """The events of ``files`` through hepreint, cached per file (so samples made later do not
+    invalidate the others); ``params(i, event_numbers)`` gives file i's parameter values."""
+    parts = []
+    for i, f in enumerate(files):
+        def make(i: int = i, f: Path = f) -> Dataset:
+            return collect(ANALYSIS, [f], card_def, selection=SELECTION, labels=LABELS,
+                           detector=DETECTOR, seed=SEED,
+                           params_for=lambda _j, ev: params(i, ev))  # fmt: skip
+
+        ds = recipe_lib.cached(
+            work, [f], [SELECTION, LABELS, DETECTOR, SEED, card_def.data["inputs"], tag, i], make
+        )
+        ds.sample = np.full(len(ds), i)
+        parts.append(ds)
+    out = Dataset.concatenate(parts)
+    out.files, out.read = [str(f) for f in files], [p.read[0] for p in parts]
+    return out
 
 
 def specs_of(card: Any) -> list[InputSpec]:
@@ -121,12 +129,22 @@ def specs_of(card: Any) -> list[InputSpec]:
 
 
 def training_weights(ds: Dataset, n_signal: int, xsec: dict[int, float]) -> np.ndarray:
-    """Signal: every mass point the same total weight. Background: sigma/N per sample, so the
-    processes mix as in data (the diphoton continuum dominates)."""
+    """Signal: every mass point the same total weight. Background: each sample its selected
+    cross-section (sigma x selected / generated), except that the diphoton continuum's share is
+    carried by the ggH(yy) events (CONTINUUM_PROXY): Pythia's yy_jets has jets only from the
+    shower and ~0.3 % of it passes the training selection, too few events to train on, while
+    ggH(yy) + jets is the same colour-singlet diphoton system with shower jets, at m_yy ~ 125."""
+    total = {s: xsec[s] * np.sum(ds.sample == s) / ds.read[s]
+             for s in range(n_signal, n_signal + len(BACKGROUNDS))}  # fmt: skip
+    proxy = n_signal + next(j for j, b in enumerate(BACKGROUNDS) if b[0] == CONTINUUM_PROXY)
+    for j, b in enumerate(BACKGROUNDS):
+        if b[0] == CONTINUUM:
+            total[proxy] += total[n_signal + j]
+            total[n_signal + j] = 0.0
     w = np.zeros(len(ds))
     for s in np.unique(ds.sample):
         m = ds.sample == s
-        w[m] = 1.0 / m.sum() if s < n_signal else xsec[int(s)] / ds.read[int(s)]
+        w[m] = 1.0 / m.sum() if s < n_signal else total[int(s)] / m.sum()
     return w
 
 
@@ -191,7 +209,7 @@ def build(work: Path, scale_events: float, out_dir: Path, epochs: int | None = N
         tv_out = np.asarray(run_onnx(path, tv_in)).tolist()
         cases.append({"fold": f, "inputs": {k: v.tolist() for k, v in tv_in.items()},
                       "outputs": {"probabilities": tv_out}})  # fmt: skip
-    metrics = point_metrics(work, card, ds, n_sig, bkg_files, xsec, paths)
+    metrics = point_metrics(card, ds, n_sig, w, paths)
     return {
         **{k: data[k] for k in ("schema", "name", "description", "task", "surrogate",
                                 "surrogate_note", "parameters")},
@@ -207,9 +225,11 @@ def build(work: Path, scale_events: float, out_dir: Path, epochs: int | None = N
             "selection": SELECTION + f" (detector card {DETECTOR}, seed {SEED})",
             "labels": {
                 "signal": "every event of an X_SH_bbyy sample, at its own (mX, mS)",
-                "background": "every event of the yy_jets, ggH_yy, ttH_yy, ZH_yy samples, at a "
-                              "grid point drawn for it (hash of sample index and event number); "
-                              "weights sigma/N per sample",
+                "background": "every event of the ggH_yy, ttH_yy, ZH_yy samples, at a grid point "
+                              "drawn for it (hash of sample index and event number); each "
+                              "sample weighted to its selected cross-section, the ggH_yy events "
+                              "also carrying the yy_jets continuum's (too few yy_jets events "
+                              "pass: their weight is 0)",
                 "left_out": f"the X_SH_bbyy sample at (mX, mS) = {LEFT_OUT[:2]} is not trained "
                             "on",
             },
@@ -222,21 +242,30 @@ def build(work: Path, scale_events: float, out_dir: Path, epochs: int | None = N
     }  # fmt: skip
 
 
-def point_metrics(work: Path, card: Any, ds: Dataset, n_sig: int, bkg_files: list[Path],
-                  xsec: dict[int, float], paths: list[Path]) -> dict[str, Any]:  # fmt: skip
+def point_metrics(card: Any, ds: Dataset, n_sig: int, w: np.ndarray,
+                  paths: list[Path]) -> dict[str, Any]:  # fmt: skip
     """Per mass point: held-out AUC of its signal against the whole background evaluated at
     that point, and the signal efficiency where the background efficiency is 1 % and 5 %.
 
-    Each event is scored by the fold model that did not train on it."""
+    Each event is scored by the fold model that did not train on it. The background's
+    hypothesis-dependent features are recomputed for each point from the ones collected at its
+    drawn point (:func:`at_hypothesis`), checked to reproduce those exactly."""
     out: dict[str, Any] = {"evaluated_on": "held-out fold of every event, training selection; "
                                            "background re-evaluated at each point"}
+    bkg = ds.take(np.flatnonzero(ds.sample >= n_sig))
+    same = at_hypothesis(card, bkg, bkg.labels["mX"], bkg.labels["mS"])
+    worst = float(np.max(np.abs(same - bkg.inputs["event"])))
+    if worst > 1e-6 * max(1.0, float(np.max(np.abs(bkg.inputs["event"])))):
+        raise SystemExit(f"at_hypothesis does not reproduce the collected features ({worst:g})")
+    wb = w[ds.sample >= n_sig]  # the training's background mix (training_weights)
     rows = []
     for s in range(n_sig):
         mx, ms = _grid_point(s)
-        bkg = features(work, bkg_files, card, at_point(mx, ms), f"point {mx:g} {ms:g}")
+        inputs = {**bkg.inputs, "event": at_hypothesis(card, bkg, mx, ms)}
+        moved = Dataset(inputs, bkg.labels, bkg.weights, bkg.event_numbers, bkg.sample,
+                        bkg.files, bkg.read)  # fmt: skip
         sig = ds.take(np.flatnonzero(ds.sample == s))
-        score_s, score_b = _score(card, sig, paths), _score(card, bkg, paths)
-        wb = np.array([xsec[n_sig + int(k)] / bkg.read[int(k)] for k in bkg.sample])
+        score_s, score_b = _score(card, sig, paths), _score(card, moved, paths)
         yy = np.r_[np.ones(len(score_s), bool), np.zeros(len(score_b), bool)]
         ww = np.r_[np.full(len(score_s), 1.0 / len(score_s)), wb / wb.sum()]
         auc = _auc(yy, np.r_[score_s, score_b], ww)
@@ -247,6 +276,24 @@ def point_metrics(work: Path, card: Any, ds: Dataset, n_sig: int, bkg_files: lis
                      "signal_events": len(score_s), "background_events": len(score_b)})  # fmt: skip
     out["points"] = rows
     return out
+
+
+def at_hypothesis(card: Any, ds: Dataset, mx: Any, ms: Any) -> np.ndarray:
+    """The raw event features of ``ds`` at the hypothesis (mx, ms), from those collected at
+    the events' own (labels mX, mS): m_jj and m_jjyy - m_jj - m_yy follow from the features by
+    inverting the card's expressions (exact: both logarithms' arguments exceed 1 GeV)."""
+    names = [f.name for f in next(i for i in card.inputs if i.name == "event").features]
+    x = ds.inputs["event"].astype(np.float64).copy()
+    col = {n: j for j, n in enumerate(names)}
+    mx0, ms0 = ds.labels["mX"], ds.labels["mS"]
+    m_jj = np.exp(x[:, col["log_mjj_over_mS"]]) * ms0
+    d = np.exp(x[:, col["log_mX_star_over_mX"]]) * mx0 - ms0 - 125.0
+    mx, ms = np.broadcast_to(mx, len(x)), np.broadcast_to(ms, len(x))
+    x[:, col["log_mX"]] = np.log(mx)
+    x[:, col["log_mS"]] = np.log(ms)
+    x[:, col["log_mjj_over_mS"]] = np.log(np.maximum(m_jj, 1.0) / ms)
+    x[:, col["log_mX_star_over_mX"]] = np.log(np.maximum(d + ms + 125.0, 1.0) / mx)
+    return x
 
 
 def _score(card: Any, ds: Dataset, paths: list[Path]) -> np.ndarray:
