@@ -154,3 +154,43 @@ def test_bad_recipes_are_one_line(tmp_path: Any, extra: dict[str, Any], match: s
     with pytest.raises(LikelihoodError, match=match) as exc:
         calibrate(DOC, load_analysis(d))
     assert "\n" not in str(exc.value)
+
+
+def test_cli_prints_the_interval_crosscheck(tmp_path: Any) -> None:
+    import json as json_
+
+    from click.testing import CliRunner
+    from test_stats import schema_valid
+
+    from hepreint.cli.stats import calibrate as calibrate_cmd
+
+    lh = recipe(
+        interval_crosschecks=[{"id": "k_interval", "xsec_quadratic": QUAD, "source": "t",
+                               "trust": "C"}]
+    )  # fmt: skip
+    d, _ = make(tmp_path, lh)
+    res = tmp_path / "results.json"
+    res.write_text(json_.dumps(schema_valid(DOC)))
+    r = CliRunner().invoke(calibrate_cmd, [str(d), str(res), "--dry-run"])
+    assert r.exit_code == 0, r.output
+    assert "target mu_exp = 8.1" in r.output
+    assert "cross-check k_interval: predicted [-2.3" in r.output and "[-5.4, 11.4]" in r.output
+
+
+def test_shipped_hh4b_likelihood_is_calibrated_on_the_expected_limit() -> None:
+    """The shipped sidecar: target 8.1 (expected_limit), and the κλ cross-check recorded."""
+    from pathlib import Path
+
+    from hepreint.stats import likelihood_spec, load_likelihood
+
+    root = Path(__file__).resolve().parents[1]
+    lh = load_likelihood(likelihood_spec(load_analysis(root / "analyses" / "HH4b")))
+    c = lh.metadata["calibration"]
+    assert lh.kind == "calibrated" and c["choices"]["target_kind"] == "expected_limit"
+    assert c["target"] == {**c["target"], "id": "nonres.mu_HH_limit_exp", "value": 8.1}
+    assert c["achieved"]["value"] == pytest.approx(8.1, rel=1e-3)
+    (x,) = c["crosschecks"]
+    assert x["id"] == "nonres.kappa_lambda_exp" and x["published_interval"] == [-5.4, 11.4]
+    lo, hi = x["predicted_interval"]
+    assert lo < 0 < 1 < hi  # SM inside; narrower than published (acceptance flat in κλ)
+    assert len(c["signal"]["yields"]) == 6  # the six ggF categories
