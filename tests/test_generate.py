@@ -307,3 +307,39 @@ def test_missing_pythia(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "pythia8mc", None)  # makes "import pythia8mc" fail
     with pytest.raises(HepreintError, match=r"pip install 'hepreint\[generate\]'"):
         generate("ttH", 1, SEED, tmp_path / "x.hepmc3")
+
+
+def test_vh_backgrounds_settings():
+    """The VH(bb/cc) backgrounds: listed, every line explained, pT(hat) defaults and overrides."""
+    from hepreint.generate.processes import process_settings
+
+    procs = list_processes()
+    for name in ("W_jets", "Z_jets", "single_top", "VZ"):
+        assert name in procs
+        assert all(why for _, why in process_settings(name, SEED))
+    lines = [line for line, _ in process_settings("W_jets", SEED)]
+    assert "WeakBosonAndParton:qg2Wq = on" in lines and "24:onIfAny = 11 13" in lines
+    assert "PhaseSpace:pTHatMin = 100" in lines
+    lines = [line for line, _ in process_settings("Z_jets", SEED, {"pthat_min": 150})]
+    assert "PhaseSpace:pTHatMin = 150" in lines and "WeakZ0:gmZmode = 2" in lines
+    assert "23:onIfAny = 11 13 12 14 16" in lines
+    lines = [line for line, _ in process_settings("single_top", SEED)]
+    assert "Top:qq2tq(t:W) = on" in lines and "Top:ffbar2tqbar(s:W) = on" in lines
+    lines = [line for line, _ in process_settings("VZ", SEED)]
+    assert "WeakDoubleBoson:ffbar2ZW = on" in lines and "23:onIfAny = 4 5 11 13 12 14 16" in lines
+    with pytest.raises(SpecError, match="pthat_min = -1 GeV must lie in"):
+        process_settings("W_jets", SEED, {"pthat_min": -1})
+    with pytest.raises(SpecError, match="does not take"):
+        process_settings("single_top", SEED, {"pthat_min": 10})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("process", ["W_jets", "Z_jets", "single_top", "VZ"])
+def test_vh_backgrounds_generate(tmp_path, process):
+    """Each background runs in Pythia: 2 pruned events with the boson (or top) it promises."""
+    out = tmp_path / f"{process}.hepmc3"
+    summary = generate(process, 2, SEED, out, prune=True)
+    assert summary.n_events == 2 and summary.sigma_pb > 0
+    want = {"W_jets": {24}, "Z_jets": {23}, "single_top": {6}, "VZ": {23}}[process]
+    for evt in read_all(out):
+        assert want & {abs(p.pid) for p in evt.particles}

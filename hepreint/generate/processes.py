@@ -19,6 +19,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from hepreint.errors import SpecError
+from hepreint.generate.processes_vh import (
+    VZ_PTHAT,
+    W_JETS_PTHAT,
+    Z_JETS_PTHAT,
+    single_top,
+    vz,
+    w_jets,
+    z_jets,
+)
 
 #: Higgs-boson mass used throughout (GeV), the ATLAS/CMS combined value rounded as in the analyses.
 MH = 125.0
@@ -297,6 +306,30 @@ PROCESSES: dict[str, Process] = {
                 *_h_to(5, -5),
             ],
             {"mX": 450.0, "width": 450.0, "mmin": 251.0, "mmax": 1500.0},
+        ),
+        # VH(bb/cc) issue: its main backgrounds (hepreint/generate/processes_vh.py)
+        Process(
+            "W_jets",
+            f"W(-> e/mu nu) + parton, pT(hat) > pthat_min (default {W_JETS_PTHAT:g} GeV)",
+            (),
+            w_jets,
+            {"pthat_min": W_JETS_PTHAT},
+        ),
+        Process(
+            "Z_jets",
+            f"Z(-> ee/mumu/nunu) + parton, pT(hat) > pthat_min (default {Z_JETS_PTHAT:g} GeV)",
+            (),
+            z_jets,
+            {"pthat_min": Z_JETS_PTHAT},
+        ),
+        Process("single_top", "single top, t- and s-channel (no tW), W -> e/mu nu", (), single_top),
+        Process(
+            "VZ",
+            "WZ + ZZ, W -> e/mu nu, Z -> bb/cc/ll/nunu (VZ(bb/cc) validation); pthat_min "
+            f"(default {VZ_PTHAT:g})",
+            (),
+            vz,
+            {"pthat_min": VZ_PTHAT},
         ),
     )
 }
