@@ -43,7 +43,11 @@ def _generate(config: ScanConfig, pp: PlannedPoint) -> tuple[list[str], dict[str
 
     assert config.process is not None
     out = pp.directory / EVENTS_NAME
-    summary = generate(config.process, config.n_events, pp.seed, out, params=pp.gen_params)
+    # pruned record (hepreint.generate.convert.prune_record): what the analyses read, at a
+    # fraction of the full history's disk space
+    summary = generate(
+        config.process, config.n_events, pp.seed, out, params=pp.gen_params, prune=True
+    )
     info = {
         "process": summary.process,
         "events": summary.n_events,
@@ -52,6 +56,7 @@ def _generate(config: ScanConfig, pp: PlannedPoint) -> tuple[list[str], dict[str
         "sigma_err_pb": summary.sigma_err_pb,
         "seconds": round(summary.seconds, 3),
         "file": EVENTS_NAME,
+        "pruned": True,
     }
     return [str(out)], info
 
