@@ -123,7 +123,15 @@ def template_workspace(grid: dict[str, Any], where: str) -> BuiltWorkspace:
         "are published for these regions): observed limits equal the expected median",
         "model": f"one Poisson per bin, background per mass point from {where} (interpolated), "
         "its uncertainty as uncorrelated shapesys",
+        "calibration": {
+            "background_grid": where,
+            "scale": float(grid.get("scale", 1.0)),
+            **{k: v for k, v in (grid.get("calibration") or {}).items()
+               if k in ("target", "crosschecks", "achieved", "command")},
+        },
     }
+    meta["calibration"].setdefault("target", {})
+    meta["calibration"].setdefault("crosschecks", [])
     return BuiltWorkspace(background_workspace(chans), meta)
 
 

@@ -156,6 +156,7 @@ def build(work: Path) -> tuple[dict[str, Any], Any, dict[str, Any]]:
                    "calibration) against the published smallest observed limit",
         }],
         "expected_limits_fb": per_point,
+        "command": "python models/XSH_bbyy/likelihood.py",
     }  # fmt: skip
     return grid, spec, signals
 
