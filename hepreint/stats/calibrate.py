@@ -15,6 +15,7 @@ itself is only a solver consistency check.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +76,14 @@ class Calibration:
 
 
 def recipe(analysis: Analysis) -> Recipe:
-    raw = (analysis.raw.get("likelihood") or {}).get("calibration")
+    section = analysis.raw.get("likelihood") or {}
+    raw = section.get("calibration")
+    if not raw and section.get("background_grid"):
+        raise LikelihoodError(
+            f"{analysis.path}: this likelihood's background is a per-mass-point grid "
+            f"({section['background_grid']}), calibrated by its own recipe, not by "
+            "'hepreint calibrate': see likelihood/README.md in the analysis directory"
+        )
     if not raw:
         raise LikelihoodError(
             f"{analysis.path}: likelihood.calibration missing; give target, "
@@ -143,9 +151,13 @@ def calibrate(results_doc: dict[str, Any], analysis: Analysis, **override: Any) 
         }
         return background_workspace(chans)
 
+    def model_with(bkg: dict[str, Any], sig_: dict[str, list[float]]) -> tuple[Any, Any]:
+        return build_model(
+            with_signal(bkg, spec.signal_sample, "mu", sig_, None, where), "meas", "mu"
+        )
+
     def model_at(rho: float) -> tuple[pyhf.pdf.Model, Any]:
-        ws = with_signal(workspace(rho), spec.signal_sample, "mu", s, None, where)
-        return build_model(ws, "meas", "mu")
+        return model_with(workspace(rho), s)
 
     def z_exp(rho: float) -> float:
         model, _ = model_at(rho)
@@ -180,7 +192,14 @@ def calibrate(results_doc: dict[str, Any], analysis: Analysis, **override: Any) 
     bkg_ws = workspace(rho)
     checks = crosschecks(rec, refs, where, workspace, rho, s, spec.signal_sample)
     if limit_kind:
-        checks += interval_checks(rec, refs, where, achieved)
+
+        def cls_exp_at_1(sig_k: dict[str, list[float]]) -> float:
+            """Median expected CLs at mu = 1 of signal ``sig_k`` on the solved background."""
+            model, data = model_with(workspace(rho), sig_k)
+            return hypotest(1.0, data, model).cls_exp[2]
+
+        basis = _basis_reader(results_doc, sig, scale, where)
+        checks += interval_checks(rec, refs, where, achieved, basis, cls_exp_at_1)
     elif rec.interval_crosschecks:
         raise LikelihoodError(f"{where}.interval_crosschecks: needs target_kind: expected_limit")
     checks += channel_checks(rec, refs, where, workspace, rho, s, spec.signal_sample)
@@ -227,6 +246,31 @@ def calibrate(results_doc: dict[str, Any], analysis: Analysis, **override: Any) 
         },
     }
     return Calibration(BuiltWorkspace(bkg_ws, meta), z_target, achieved, rho, checks)
+
+
+def _basis_reader(
+    doc: dict[str, Any], sig: Any, scale: float, where: str
+) -> Callable[[list[str]], dict[str, list[list[float]]]]:
+    """Weight variations ``names`` of every mapped region, rescaled like the signal, with the
+    nominal signal last: channel -> [[v0, v1, v2, s], ...] in bin order."""
+
+    def read(names: list[str]) -> dict[str, list[list[float]]]:
+        out: dict[str, list[list[float]]] = {}
+        for r in sig.regions:
+            var = (doc.get("regions", {}).get(r.region) or {}).get("variations") or {}
+            missing = [n for n in names if n not in var]
+            if missing:
+                raise LikelihoodError(
+                    f"{where}.interval_crosschecks: region {r.region} has no weight variation "
+                    f"{', '.join(missing)}; run on a sample with these weights "
+                    "(python -m hepreint.generate.hh_reweight)"
+                )
+            out.setdefault(r.channel, []).append(
+                [float(var[n]) * scale for n in names] + [r.yield_]
+            )
+        return out
+
+    return read
 
 
 def _sample(doc: dict[str, Any]) -> dict[str, Any]:
