@@ -113,3 +113,12 @@ def test_runs_on_signal_and_the_hypothesis_matters(tmp_path):
     assert lim.label == "calibrated approximation"
     assert lim.xsec_limit_exp_fb and lim.xsec_limit_exp_fb["median"] > 0
     assert any("background per mass point" in w for w in lim.warnings)
+
+
+def test_calibrate_points_to_the_grid_recipe(analysis):
+    from hepreint.errors import LikelihoodError
+    from hepreint.stats.calibrate import recipe
+
+    with pytest.raises(LikelihoodError, match="per-mass-point grid") as info:
+        recipe(analysis)
+    assert "\n" not in str(info.value)
