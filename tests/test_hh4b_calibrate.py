@@ -20,6 +20,7 @@ import json
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from test_stats import make_analysis, results_doc
@@ -194,3 +195,56 @@ def test_shipped_hh4b_likelihood_is_calibrated_on_the_expected_limit() -> None:
     lo, hi = x["predicted_interval"]
     assert lo < 0 < 1 < hi  # SM inside; narrower than published (acceptance flat in κλ)
     assert len(c["signal"]["yields"]) == 6  # the six ggF categories
+
+
+def _doc_with_basis(basis: dict[str, tuple[float, float, float]]) -> dict[str, Any]:
+    doc = results_doc({"SRA": (30.0, 2.0, 400), "SRB": (10.0, 1.0, 200)}, xsec_pb=0.1)
+    for region, (v0, v1, v2) in basis.items():
+        doc["regions"][region]["variations"] = {"KL_C0": v0, "KL_C1": v1, "KL_C2": v2}
+    return doc
+
+
+def _interval_recipe(**item: Any) -> dict[str, Any]:
+    return recipe(
+        interval_crosschecks=[{"id": "k_interval", "parameter": "kappa", "xsec_quadratic": QUAD,
+                               "source": "test", "trust": "C", **item}]
+    )  # fmt: skip
+
+
+def test_basis_interval_reproduces_the_flat_one_for_flat_acceptance(tmp_path: Any) -> None:
+    """Basis ∝ σ(k) in every channel (flat acceptance): the reweighted-signal interval must be
+    the closed-form one (both put the boundary where σ(k)/σ(1) equals the expected limit)."""
+    n = sum(QUAD)
+    basis = {r: tuple(y * a / n for a in QUAD) for r, y in (("SRA", 30.0), ("SRB", 10.0))}
+    _, flat = make(tmp_path / "flat", _interval_recipe())
+    names = ["KL_C0", "KL_C1", "KL_C2"]
+    _, ana = make(tmp_path / "basis", _interval_recipe(basis_variations=names))
+    doc = _doc_with_basis(basis)  # type: ignore[arg-type]
+    (x_flat,) = calibrate(doc, flat).crosschecks
+    (x,) = calibrate(doc, ana).crosschecks
+    assert "reweighted to k" in x["compared"] and "independent of k" in x_flat["compared"]
+    assert x["predicted_interval"] == pytest.approx(x_flat["predicted_interval"], rel=3e-3)
+
+
+def test_basis_interval_follows_the_acceptance(tmp_path: Any) -> None:
+    """An acceptance that falls away from the SM (basis flatter than σ(k)) widens the interval;
+    basis_total_quadratic renormalises what the weights integrate to."""
+    n = sum(QUAD)
+    # r(k) = (1 + (k-1)^2 / 4) relative to SM shape: grows slower than sigma(k) ~ k^2
+    soft = (1.25, -0.5, 0.25)
+    basis = {r: tuple(y * a for a in soft) for r, y in (("SRA", 30.0), ("SRB", 10.0))}
+    item = {"basis_variations": ["KL_C0", "KL_C1", "KL_C2"],
+            "basis_total_quadratic": [a / n for a in QUAD]}  # fmt: skip
+    _, ana = make(tmp_path, _interval_recipe(**item))
+    (x,) = calibrate(_doc_with_basis(basis), ana).crosschecks  # type: ignore[arg-type]
+    lo, hi = x["predicted_interval"]
+    assert lo < -3.0 and hi > 7.5  # wider than the flat-acceptance [-2.4, 6.9]
+    # closed form: excluded where s(k)/s(1) = soft(k) / soft(1) = 8.1 (q/T cancel: T = q/n)
+    roots = sorted(np.roots([0.25, -0.5, 1.25 - 8.1 * 1.0]).real)
+    assert [lo, hi] == pytest.approx(roots, rel=3e-3)
+
+
+def test_basis_needs_the_variations(tmp_path: Any) -> None:
+    _, ana = make(tmp_path, _interval_recipe(basis_variations=["KL_C0", "KL_C1", "KL_C2"]))
+    with pytest.raises(LikelihoodError, match="no weight variation KL_C0, KL_C1, KL_C2"):
+        calibrate(DOC, ana)

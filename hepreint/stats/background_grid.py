@@ -92,8 +92,8 @@ def background_at(
     if dist.min() < 1e-9:
         weights = {int(np.argmin(dist)): 1.0}
     else:
-        weights = _simplex_weights(coords, x)
-        if weights is None:
+        simplex = _simplex_weights(coords, x)
+        if simplex is None:
             near = int(np.argmin(dist))
             weights = {near: 1.0}
             at = ", ".join(f"{k}={grid.points[near]['params'][k]:g}" for k in grid.parameters)
@@ -102,6 +102,7 @@ def background_at(
                 f"the nearest grid point's ({at}) is used"
             )
         else:
+            weights = simplex
             notes.append(f"background at {here} interpolated between background-grid points")
     bkg: dict[str, list[float]] = {}
     unc: dict[str, list[float]] = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import warnings as pywarnings
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pyhf
@@ -140,13 +141,24 @@ def channel_checks(
 
 
 def interval_checks(
-    rec: Recipe, refs: dict[str, dict[str, Any]], where: str, mu_exp: float
+    rec: Recipe,
+    refs: dict[str, dict[str, Any]],
+    where: str,
+    mu_exp: float,
+    basis: Callable[[list[str]], dict[str, list[list[float]]]] | None = None,
+    cls_exp: Callable[[dict[str, list[float]]], float] | None = None,
 ) -> list[dict[str, Any]]:
-    """Expected excluded-parameter intervals, e.g. κλ: σ(k)/σ(1) = (a + b k + c k²)/(a + b + c)
-    from a cited parametrisation, with the signal ACCEPTANCE TAKEN INDEPENDENT OF k (only the
-    cross-section scales). The interval is where σ(k)/σ(1) < the calibrated median expected
-    μ limit: a check of the calibrated limit together with that assumption, which is only as
-    good as the acceptance's flatness in k."""
+    """Expected excluded-parameter intervals, e.g. κλ, with σ(k)/σ(1) = q(k)/q(1),
+    q(k) = a + b k + c k² from a cited parametrisation (``xsec_quadratic``).
+
+    Without ``basis_variations`` the ACCEPTANCE IS TAKEN INDEPENDENT OF k: the interval is where
+    q(k)/q(1) is below the calibrated median expected μ limit (closed form).  With
+    ``basis_variations`` [V0, V1, V2] (weight variations of the results whose per-event weights
+    are the coefficients of the per-event dσ(k)/dσ(SM) = c0 + c1 k + c2 k², e.g. from
+    :mod:`hepreint.generate.hh_reweight`) every channel's signal follows its own k dependence:
+    s(k) = s(SM) × B(k)/B(1) × [q(k)/q(1)] / [T(k)/T(1)], B from the variations, T
+    (``basis_total_quadratic``) what the basis integrates to over all events (default q); the
+    interval ends are where the expected CLs of that signal at μ = 1 crosses 0.05."""
     out = []
     for i, item in enumerate(rec.interval_crosschecks):
         at = f"{where}.interval_crosschecks[{i}]"
@@ -154,31 +166,85 @@ def interval_checks(
             a, b, c = (float(v) for v in item["xsec_quadratic"])
             ref = number(refs, str(item["id"]), at)
             lo_pub, hi_pub = (float(v) for v in ref["value"])
+            names = [str(n) for n in item.get("basis_variations") or []]
+            t = [float(v) for v in item.get("basis_total_quadratic") or (a, b, c)]
         except (KeyError, TypeError, ValueError) as exc:
             raise LikelihoodError(
                 f"{at}: needs id (a published [low, high] interval) and xsec_quadratic [a, b, c] "
                 f"({exc})"
             ) from None
-        norm_ = a + b + c
-        disc = b * b - 4 * c * (a - mu_exp * norm_)
-        if c <= 0 or disc < 0:
-            raise LikelihoodError(f"{at}: the parametrisation gives no bounded interval")
-        lo, hi = sorted(((-b - math.sqrt(disc)) / (2 * c), (-b + math.sqrt(disc)) / (2 * c)))
+        param = item.get("parameter", "the coupling")
+        how = (
+            f"sigma(k) = {a:g} + {b:g} k + {c:g} k^2 ({item.get('source', 'no source')}, "
+            f"trust {item.get('trust', '?')}); relative_difference: plus = high end, "
+            "minus = low end"
+        )
+        if names:
+            if basis is None or cls_exp is None or len(names) != 3 or len(t) != 3:
+                raise LikelihoodError(f"{at}.basis_variations: give three weight variations")
+            lo, hi = _basis_interval(names, (a, b, c), t, basis(names), cls_exp, at)
+            compared = (
+                f"expected 95% CL interval of {param}: the signal of every channel reweighted "
+                f"to k with the weight variations {', '.join(names)} (its own acceptance), "
+                "normalised to sigma(k), excluded where its expected CLs at mu = 1 < 0.05"
+            )
+        else:
+            lo, hi = _flat_interval((a, b, c), mu_exp, at)
+            compared = (
+                f"expected 95% CL interval of {param} where sigma(k)/sigma(SM) < the calibrated "
+                f"median expected mu limit ({mu_exp:.4g}); acceptance assumed independent of k"
+            )
         out.append({
-            "id": ref["id"],
-            "compared": f"expected 95% CL interval of {item.get('parameter', 'the coupling')} "
-                        "where sigma(k)/sigma(SM) < the calibrated median expected mu limit "
-                        f"({mu_exp:.4g}); acceptance assumed independent of k",
-            "published_interval": [lo_pub, hi_pub],
-            "predicted_interval": [lo, hi],
+            "id": ref["id"], "compared": compared,
+            "published_interval": [lo_pub, hi_pub], "predicted_interval": [lo, hi],
             "relative_difference": {"plus": (hi - hi_pub) / abs(hi_pub),
                                     "minus": (lo - lo_pub) / abs(lo_pub)},
-            "trust": ref.get("trust"), "source": ref.get("source"),
-            "how": f"sigma(k) = {a:g} + {b:g} k + {c:g} k^2 ({item.get('source', 'no source')}, "
-                   f"trust {item.get('trust', '?')}); relative_difference: plus = high end, "
-                   "minus = low end",
+            "trust": ref.get("trust"), "source": ref.get("source"), "how": how,
         })  # fmt: skip
     return out
+
+
+def _flat_interval(q: tuple[float, float, float], mu_exp: float, at: str) -> tuple[float, float]:
+    a, b, c = q
+    disc = b * b - 4 * c * (a - mu_exp * (a + b + c))
+    if c <= 0 or disc < 0:
+        raise LikelihoodError(f"{at}: the parametrisation gives no bounded interval")
+    lo, hi = sorted(((-b - math.sqrt(disc)) / (2 * c), (-b + math.sqrt(disc)) / (2 * c)))
+    return lo, hi
+
+
+def _basis_interval(
+    names: list[str],
+    q: tuple[float, float, float],
+    t: list[float],
+    coeffs: dict[str, list[list[float]]],
+    cls_exp: Callable[[dict[str, list[float]]], float],
+    at: str,
+) -> tuple[float, float]:
+    """The k interval around the SM where the reweighted signal is not excluded."""
+
+    def poly(v: Sequence[float], k: float) -> float:
+        return v[0] + v[1] * k + v[2] * k * k
+
+    def signal(k: float) -> dict[str, list[float]]:
+        norm = (poly(q, k) / poly(q, 1.0)) / (poly(t, k) / poly(t, 1.0))
+        return {ch: [poly(v, k) / poly(v, 1.0) * v_sm * norm for v, v_sm in bins]
+                for ch, bins in sig.items()}  # fmt: skip
+
+    # per channel and bin: (c0, c1, c2) and the nominal SM signal it multiplies
+    sig = {ch: [(v[:3], v[3]) for v in bins] for ch, bins in coeffs.items()}
+    f = lambda k: math.log(max(cls_exp(signal(k)), 1e-300)) - math.log(0.05)  # noqa: E731
+    if not f(1.0) > 0:
+        raise LikelihoodError(f"{at}: the SM itself is excluded: no interval around it")
+    ends = []
+    for step in (-1.0, 1.0):
+        k0, k1 = 1.0, 1.0 + step
+        while f(k1) > 0:
+            k0, k1 = k1, k1 + step * (k1 - 1.0 + step)  # widening steps
+            if abs(k1) > 100:
+                raise LikelihoodError(f"{at}: no exclusion within |k| < 100 ({', '.join(names)})")
+        ends.append(brentq(f, min(k0, k1), max(k0, k1), xtol=1e-3))
+    return ends[0], ends[1]
 
 
 def _check(ref: dict[str, Any], pred: float, how: str) -> dict[str, Any]:
