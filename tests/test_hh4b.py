@@ -215,3 +215,30 @@ def test_specs_run_on_generated_signal(xhh500: Path, detector: str) -> None:
     key = next(k for k in odoc["regions"] if k.split("@")[0] == "resolved")
     steps = [s["step"] for s in odoc["regions"][key]["cutflow"]]
     assert steps[1:] == ["trigger", "four_b", "dR_windows", "pt_hc", "deta_hh", "x_hh", "x_wt_veto"]
+
+
+def test_lo_reweighting_table() -> None:
+    """The cited LO table: SM weights r(1) = 1 per bin; its total κλ dependence agrees with the
+    same package's separately fitted total (2.09078 − 1.37309 κλ + 0.282307 κλ², NonResonantModel
+    A13tev) to 15 % (11 % at the minimum, κλ = 2.4); weights_to_sm makes a sample's m_HH histogram the SM one."""
+    from hepreint.generate import hh_reweight as rw
+
+    rng = np.random.default_rng(1)
+    m = rng.uniform(250, 1200, 20000)
+    c = rng.uniform(-1, 1, 20000)
+    basis = rw.kl_basis(m, c)
+    assert np.allclose(basis.sum(axis=1), 1.0)
+    t = rw.lo_total_quadratic()
+    for k in (-5.0, 0.0, 2.4, 5.0, 10.0):
+        ref = 2.09078 - 1.37309 * k + 0.282307 * k * k
+        assert t[0] + t[1] * k + t[2] * k * k == pytest.approx(ref, rel=0.15)
+    w = rw.weights_to_sm(m)
+    assert w.sum() == pytest.approx(len(m))
+    im = np.clip(np.searchsorted(rw.MHH_EDGES, m, side="right") - 1, 0, len(rw.MHH_EDGES) - 2)
+    hist = np.bincount(im, weights=w, minlength=len(rw.MHH_EDGES) - 1) / len(m)
+    assert hist == pytest.approx(rw.sm_mhh_fractions(), abs=1e-12)
+    assert rw.empty_sm_fraction(m) == 0.0
+    assert rw.empty_sm_fraction(np.array([900.0])) == pytest.approx(1 - rw.sm_mhh_fractions()[-1])
+    h1 = vector.array({"pt": [100.0], "eta": [0.5], "phi": [0.0], "mass": [125.0]})
+    h2 = vector.array({"pt": [100.0], "eta": [-0.5], "phi": [math.pi], "mass": [125.0]})
+    assert rw.cos_theta_star(h1, h2)[0] == pytest.approx(math.tanh(0.5), rel=1e-6)

@@ -240,7 +240,7 @@ def _basis_interval(
     for step in (-1.0, 1.0):
         k0, k1 = 1.0, 1.0 + step
         while f(k1) > 0:
-            k0, k1 = k1, k1 + step * (k1 - 1.0 + step)  # widening steps
+            k0, k1 = k1, 1.0 + 2.0 * (k1 - 1.0)  # double the distance from the SM
             if abs(k1) > 100:
                 raise LikelihoodError(f"{at}: no exclusion within |k| < 100 ({', '.join(names)})")
         ends.append(brentq(f, min(k0, k1), max(k0, k1), xtol=1e-3))
