@@ -176,6 +176,7 @@ def test_cli_prints_the_interval_crosscheck(tmp_path: Any) -> None:
     assert r.exit_code == 0, r.output
     assert "target mu_exp = 8.1" in r.output
     assert "cross-check k_interval: predicted [-2.3" in r.output and "[-5.4, 11.4]" in r.output
+    assert "(flat acceptance)" in r.output
 
 
 def test_shipped_hh4b_likelihood_is_calibrated_on_the_expected_limit() -> None:

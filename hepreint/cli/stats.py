@@ -152,7 +152,9 @@ def calibrate(
                 (a, b), (c, d) = x["predicted_interval"], x["published_interval"]
                 click.echo(
                     f"  cross-check {x['id']}: predicted [{a:.3g}, {b:.3g}], published "
-                    f"[{c:g}, {d:g}] (acceptance independent of the coupling)"
+                    f"[{c:g}, {d:g}] ("
+                    + ("own acceptance" if "reweighted" in x["compared"] else "flat acceptance")
+                    + ")"
                 )
             elif "predicted_uncertainty" in x:
                 pu, qu = x["predicted_uncertainty"], x["published_uncertainty"]
