@@ -220,7 +220,8 @@ def test_specs_run_on_generated_signal(xhh500: Path, detector: str) -> None:
 def test_lo_reweighting_table() -> None:
     """The cited LO table: SM weights r(1) = 1 per bin; its total κλ dependence agrees with the
     same package's separately fitted total (2.09078 − 1.37309 κλ + 0.282307 κλ², NonResonantModel
-    A13tev) to 15 % (11 % at the minimum, κλ = 2.4); weights_to_sm makes a sample's m_HH histogram the SM one."""
+    A13tev) to 15 % (11 % at the minimum, κλ = 2.4); weights_to_sm makes a sample's m_HH
+    histogram the SM one."""
     from hepreint.generate import hh_reweight as rw
 
     rng = np.random.default_rng(1)
