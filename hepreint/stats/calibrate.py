@@ -84,6 +84,12 @@ def recipe(analysis: Analysis) -> Recipe:
             f"({section['background_grid']}), calibrated by its own recipe, not by "
             "'hepreint calibrate': see likelihood/README.md in the analysis directory"
         )
+    if not raw and section.get("recipe"):
+        raise LikelihoodError(
+            f"{analysis.path}: this likelihood is built and calibrated by its own recipe, "
+            f"not by 'hepreint calibrate': run 'python {section['recipe']}' (see "
+            "likelihood/README.md in the analysis directory)"
+        )
     if not raw:
         raise LikelihoodError(
             f"{analysis.path}: likelihood.calibration missing; give target, "

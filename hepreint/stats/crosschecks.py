@@ -69,7 +69,7 @@ def crosschecks(
             pred = z_discovery(data, model)
             out.append(_check(ref, pred, pseudo))
         elif key == rec.best_fit_mu and "uncertainty" in ref:
-            lo, hi = _profile_interval(data, model)
+            lo, hi = profile_interval(data, model)
             unc = ref["uncertainty"]
             plus, minus = hi - mu_hat, mu_hat - lo
             out.append(
@@ -123,7 +123,7 @@ def channel_checks(
         ws = {**full, "channels": [full["channels"][i] for i in keep],
               "observations": [o for o in full["observations"] if o["name"] in part]}  # fmt: skip
         model, data = build_model(with_signal(ws, sample, "mu", part, None, where), "meas", "mu")
-        lo, hi = _profile_interval(data, model)
+        lo, hi = profile_interval(data, model)
         plus, minus = hi - mu_hat, mu_hat - lo
         out.append({
             "id": f"{cc['id']}.{name}",
@@ -260,7 +260,7 @@ def _check(ref: dict[str, Any], pred: float, how: str) -> dict[str, Any]:
     }
 
 
-def _profile_interval(data: Any, model: pyhf.pdf.Model) -> tuple[float, float]:
+def profile_interval(data: Any, model: pyhf.pdf.Model) -> tuple[float, float]:
     """Where -2 Δln L = 1 on either side of the best fit (68 % CL, Wilks)."""
     bounds = [tuple(b) for b in model.config.suggested_bounds()]
     bounds[model.config.poi_index] = (-5.0, 10.0)

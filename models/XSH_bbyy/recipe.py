@@ -148,16 +148,7 @@ def training_weights(ds: Dataset, n_signal: int, xsec: dict[int, float]) -> np.n
     return w
 
 
-def xsec_of(path: Path) -> float:
-    """The cross-section (pb) the generator wrote into the file (its last event's value)."""
-    from hepreint.io.stream import read_events
-
-    last = None
-    for batch in read_events([path], batch_size=5000, reader="fast"):
-        last = batch.xsec_pb
-    if not last:
-        raise SystemExit(f"{path}: no cross-section in the file")
-    return float(last)
+xsec_of = recipe_lib.xsec_of
 
 
 def build(work: Path, scale_events: float, out_dir: Path, epochs: int | None = None

@@ -97,8 +97,11 @@ def export_onnx(
     return sha256_file(path)
 
 
-def run_onnx(path: str | Path, inputs: dict[str, np.ndarray], *, threads: int = 1) -> np.ndarray:
-    """First output of the ONNX file on ``inputs`` (only the graph's own inputs are passed)."""
+def run_onnx(
+    path: str | Path, inputs: dict[str, np.ndarray], *, threads: int = 1, output: str | None = None
+) -> np.ndarray:
+    """Output ``output`` (default: the first) of the ONNX file on ``inputs`` (only the graph's
+    own inputs are passed); a BDT's first output is its label, its ``probabilities`` second."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -106,7 +109,7 @@ def run_onnx(path: str | Path, inputs: dict[str, np.ndarray], *, threads: int = 
     opts.inter_op_num_threads = 1
     sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
     feed = {i.name: inputs[i.name] for i in sess.get_inputs()}
-    return np.asarray(sess.run(None, feed)[0])
+    return np.asarray(sess.run(None if output is None else [output], feed)[0])
 
 
 def check_onnx(

@@ -83,6 +83,18 @@ def cached(work: Path, files: Sequence[Path], key_parts: Any, make: Callable[[],
     return ds
 
 
+def xsec_of(path: Path) -> float:
+    """The cross-section (pb) the generator wrote into the file (its last event's value)."""
+    from hepreint.io.stream import read_events
+
+    last = None
+    for batch in read_events([path], batch_size=5000, reader="fast"):
+        last = batch.xsec_pb
+    if not last:
+        raise SystemExit(f"{path}: no cross-section in the file")
+    return float(last)
+
+
 def software() -> dict[str, str]:
     """The versions a card records: what trained, exported and checked the network."""
     import onnx
@@ -116,8 +128,9 @@ def check_against(
         for case in old["test_vectors"]["cases"]:
             f = case["fold"]
             inputs = {k: np.asarray(v, dtype=np.float32) for k, v in case["inputs"].items()}
-            got = np.asarray(run_onnx(Path(tmp) / f"{name}.fold{f}.onnx", inputs))
-            want = np.asarray(case["outputs"][old["outputs"]["tensor"]])
+            tensor = old["outputs"]["tensor"]
+            got = np.asarray(run_onnx(Path(tmp) / f"{name}.fold{f}.onnx", inputs, output=tensor))
+            want = np.asarray(case["outputs"][tensor])
             worst = max(worst, float(np.max(np.abs(got - want))))
     print(f"{name}: largest difference from the shipped test vectors {worst:.3g}")
     return worst
