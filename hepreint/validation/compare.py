@@ -52,6 +52,8 @@ class Comparison:
     #: unit of a binning variable where it has one (for axis labels), by variable name
     units: dict[str, str] = field(default_factory=dict)
     luminosity_fb: float | None = None
+    #: the calibrated likelihood's cross-checks (likelihood_checks.py): reported, no verdict
+    likelihood_crosschecks: dict[str, Any] | None = None
 
     @property
     def binned_parents(self) -> list[str]:
@@ -88,7 +90,9 @@ class Comparison:
             "references": self.references,
             "warnings": self.warnings,
             "rows": [asdict(r) for r in self.rows],
-        }
+            **({"likelihood_crosschecks": self.likelihood_crosschecks}
+               if self.likelihood_crosschecks is not None else {}),
+        }  # fmt: skip
 
 
 def compare(results: dict[str, Any], refs: References, tolerance: float | None) -> Comparison:

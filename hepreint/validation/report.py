@@ -22,6 +22,7 @@ from hepreint.analysis.schemas import validate
 from hepreint.errors import HepreintError
 from hepreint.results.output import write_json as write_json_file
 from hepreint.validation.compare import NO_REF, Comparison, Row
+from hepreint.validation.likelihood_checks import format_crosschecks
 
 SCHEMA_ID = "hepreint-validation/1"
 
@@ -44,6 +45,8 @@ def format_table(c: Comparison, results_path: str | None = None) -> str:
         f"{len(c.compared)} steps compared, {n_fail} outside tolerance, "
         f"{sum(r.status == NO_REF for r in c.rows)} without reference"
     )
+    if c.likelihood_crosschecks is not None:
+        lines += format_crosschecks(c.likelihood_crosschecks)
     for w in c.warnings:
         lines.append(f"warning: {w}")
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from hepreint.results.load import load_results as _load_results
 from hepreint.results.output import OutputError, ensure_dir, write_text
 from hepreint.validation.compare import Comparison, compare
 from hepreint.validation.errors import ValidationError
+from hepreint.validation.likelihood_checks import likelihood_crosschecks
 from hepreint.validation.reference import References, load_references
 from hepreint.validation.report import format_table, load_validation, write_json
 
@@ -48,6 +49,7 @@ def validate(analysis: Analysis, results: dict[str, Any]) -> Comparison:
     refs = load_references_for(analysis, results)
     tolerance = (analysis.raw.get("validation") or {}).get("relative_tolerance")
     c = compare(results, refs, tolerance)
+    c.likelihood_crosschecks = likelihood_crosschecks(analysis)
     variables = analysis.raw.get("variables") or {}
     for b in c.bins.values():
         expr = variables.get(b["variable"])
