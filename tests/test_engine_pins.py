@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import PythiaSample
 
 from hepreint import Results, RunOptions, run
 
@@ -57,14 +58,11 @@ def test_example_results_are_pinned(name: str, example_sample: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["VHbbcc", "HH4b", "XSH_bbyy"])
-def test_generated_results_are_pinned(name: str, tmp_path: Path) -> None:
-    pytest.importorskip("pythia8mc")
-    from hepreint.generate import generate
-
+def test_generated_results_are_pinned(name: str, pythia_sample: PythiaSample) -> None:
     pin = PINS["generated"][name]
     path, params = SPECS[name]
-    sample = tmp_path / f"{pin['process']}.hepmc3"
-    generate(pin["process"], 40, 11, sample, params=params, prune=True)
+    # the session's shared sample (tests/test_other_specs.py runs on the same three files)
+    sample = pythia_sample(pin["process"], 40, 11, params)
     assert hashlib.sha256(sample.read_bytes()).hexdigest() == pin["sha256_file"]
     got = fingerprint(run(path, [sample], RunOptions(seed=1), params=params))
     assert {k: got[k] for k in ("exact_sha256", "regions", "yields")} == {

@@ -10,25 +10,24 @@ import pytest
 
 pytest.importorskip("pythia8mc")
 
+from conftest import PythiaSample  # noqa: E402
+
 from hepreint import RunOptions, run  # noqa: E402
-from hepreint.generate import generate  # noqa: E402
 
 SPECS = Path(__file__).resolve().parent / "specs"
 pytestmark = pytest.mark.slow  # generates Pythia events
 
 
 @pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    d = tmp_path_factory.mktemp("signals")
-    out = {}
+def samples(pythia_sample: PythiaSample) -> dict[str, Path]:
+    """40 events each, seed 11: the samples tests/test_engine_pins.py pins (shared with it)."""
+    out: dict[str, Path] = {}
     for name, proc, params in [
         ("VHbbcc", "WH_bb", {}),
         ("HH4b", "X_HH_4b", {"mX": 500.0}),
         ("XSH_bbyy", "X_SH_bbyy", {"mX": 500.0, "mS": 200.0}),
     ]:
-        path = d / f"{proc}.hepmc3"
-        generate(proc, 40, 11, path, params=params, prune=True)
-        out[name] = path
+        out[name] = pythia_sample(proc, 40, 11, params)
     return out
 
 
