@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -83,16 +84,27 @@ def formats(example_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     return {"gz": example_sample, "plain3": plain3, "hepmc2": hepmc2, "misnamed": misnamed}
 
 
+@pytest.fixture(scope="module")
+def truth_ref(formats: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped sample at truth level (one run shared by the HepMC2 cases)."""
+    ref = tmp_path_factory.mktemp("truth_ref")
+    p = hepreint("run", TTH, str(formats["gz"]), "-q", "--detector", "truth", "-o", str(ref))
+    assert p.returncode == 0, p.stderr
+    return ref
+
+
 @pytest.mark.parametrize("kind", ["plain3", "hepmc2", "misnamed"])
 def test_formats_give_identical_results(
-    kind: str, formats: dict[str, Path], one_run: Path, tmp_path: Path
+    kind: str,
+    formats: dict[str, Path],
+    one_run: Path,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     if kind in ("hepmc2", "misnamed"):  # misnamed: the HepMC2 file under a .hepmc3 name
         # the same events in another format are another file: detector draws are keyed on the
         # file's content and each event's place in it, so only truth level must agree exactly
-        ref = tmp_path / "ref"
-        p = hepreint("run", TTH, str(formats["gz"]), "-q", "--detector", "truth", "-o", str(ref))
-        assert p.returncode == 0, p.stderr
+        ref = request.getfixturevalue("truth_ref")
         p = hepreint("run", TTH, str(formats[kind]), "-q", "--detector", "truth",
                      "-o", str(tmp_path))  # fmt: skip
         assert p.returncode == 0, p.stderr
@@ -182,11 +194,29 @@ def test_run_with_limits(example_sample: Path, tmp_path: Path) -> None:
     assert "calibrated approximation" in p.stdout
 
 
+HELP_COMMANDS = ("run", "list", "inspect", "generate", "merge", "limits", "calibrate", "validate",
+                 "export")  # fmt: skip
+
+
 def test_every_command_has_help() -> None:
-    for cmd in ("run", "list", "inspect", "generate", "merge", "limits", "calibrate", "validate",
-                "export"):  # fmt: skip
-        p = hepreint(cmd, "--help")
-        assert p.returncode == 0 and "Usage:" in p.stdout, cmd
+    """``python -m hepreint --help`` lists every command, and each command's help prints in a
+    real interpreter through the entry point ``python -m hepreint`` calls (hepreint.cli.main);
+    one process for all of them, not one each (the in-process CliRunner check is in
+    test_cli_smoke.py)."""
+    p = hepreint("--help")
+    assert p.returncode == 0 and "Usage:" in p.stdout
+    listed = {line.split()[0] for line in p.stdout.splitlines() if line.startswith("  ")}
+    assert set(HELP_COMMANDS) <= listed, p.stdout
+    code = ("import sys\nfrom hepreint.cli import main\nfor cmd in sys.argv[1:]:\n"
+            "    print(f'=== {cmd}', flush=True)\n"
+            "    print(f'=== rc={main([cmd, \"--help\"])}', flush=True)\n")  # fmt: skip
+    p = subprocess.run([sys.executable, "-c", code, *HELP_COMMANDS], capture_output=True,
+                       text=True, timeout=600)  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    helps = dict(re.findall(r"=== (\S+)\n(.*?)=== rc=0\n", p.stdout, flags=re.S))
+    assert list(helps) == list(HELP_COMMANDS), p.stdout[-2000:]
+    for cmd, text in helps.items():
+        assert text.startswith(f"Usage: hepreint {cmd} "), (cmd, text[:200])
 
 
 def test_dask_executor_gives_identical_results(
