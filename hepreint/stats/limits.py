@@ -163,8 +163,13 @@ def compute_limits(
         )
         res.seconds = time.perf_counter() - t0
         return res
-    _combined(res, sig, ws_spec, spec.signal_sample, measurement, poi, where)
-    if per_region:
+    _combined(res, sig, ws_spec, spec.signal_sample, measurement, poi, where, spec.signal_mc_stat)
+    if per_region and not spec.single_region_limits:
+        res.warnings.append(
+            f"single-region S95 not computed: {spec.where('single_region_limits')} is false (a "
+            f"model of {len(sig.regions)} bins, where each would cost a full fit)"
+        )
+    elif per_region:
         _single_regions(res, sig, ws_spec, spec.signal_sample, measurement, poi, where)
     res.seconds = time.perf_counter() - t0
     return res
@@ -191,13 +196,16 @@ def _combined(
     measurement: str,
     poi: str,
     where: str,
+    mc_stat: str = "per_bin",
 ) -> None:
     data: dict[str, list[float]] = {}
     stat: dict[str, list[float]] = {}
     for r in sig.regions:
         data.setdefault(r.channel, []).append(max(r.yield_, 0.0))
         stat.setdefault(r.channel, []).append(r.stat)
-    model, obs = build_model(with_signal(ws_spec, sample, poi, data, stat, where), measurement, poi)
+    model, obs = build_model(
+        with_signal(ws_spec, sample, poi, data, stat, where, mc_stat), measurement, poi
+    )
     try:
         t = hypotest(1.0, obs, model)
         lim = upper_limit(obs, model, guess=1.0)

@@ -45,6 +45,10 @@ class LikelihoodSpec:
     source: str = ""
     #: a background that depends on the hypothesis (hepreint.stats.background_grid)
     background_grid: Path | None = None
+    #: the signal's MC statistics in the fit: "per_bin" (staterror) or "overall" (signal.py)
+    signal_mc_stat: str = "per_bin"
+    #: CheckMATE-style single-region S95 fits by default (off for models with many bins)
+    single_region_limits: bool = True
 
     @property
     def label(self) -> str:
@@ -124,6 +128,8 @@ def likelihood_spec(analysis: Analysis) -> LikelihoodSpec:
         poi=raw.get("poi"),
         source=raw.get("source", ""),
         background_grid=path("background_grid"),
+        signal_mc_stat=str(raw.get("signal_mc_stat", "per_bin")),
+        single_region_limits=bool(raw.get("single_region_limits", True)),
     )
 
 

@@ -59,7 +59,9 @@ def signal_model(results_doc: dict[str, Any], analysis: Analysis) -> SignalModel
     for r in sig.regions:
         data.setdefault(r.channel, []).append(max(r.yield_, 0.0))
         stat.setdefault(r.channel, []).append(r.stat)
-    ws = with_signal(background, spec.signal_sample, poi, data, stat, str(spec.yaml_path))
+    ws = with_signal(
+        background, spec.signal_sample, poi, data, stat, str(spec.yaml_path), spec.signal_mc_stat
+    )
     sm = SignalModel(analysis, spec, lh, sig, background, ws, measurement, poi, notes)
     if spec.patchset is not None and spec.patch is not None and spec.workspace is not None:
         sm.base = read_json(spec.workspace, "workspace")

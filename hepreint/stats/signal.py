@@ -8,6 +8,7 @@ modifier, so a signal from few simulated events weakens the limit instead of fak
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,13 +75,34 @@ def signal_yields(results_doc: dict[str, Any], spec: LikelihoodSpec, where: str)
     )
 
 
+#: the signal's MC statistics: a ``staterror`` per bin, or (``overall``) one normalisation
+#: uncertainty sqrt(sum sigma^2) / sum s over every mapped bin, for models with so many bins that
+#: a parameter per bin makes each fit cost minutes (likelihood.signal_mc_stat)
+MC_STAT = ("per_bin", "overall")
+
+
 def signal_sample(
-    name: str, poi: str, channel: str, data: list[float], stat: list[float] | None
+    name: str,
+    poi: str,
+    channel: str,
+    data: list[float],
+    stat: list[float] | None,
+    overall: float | None = None,
 ) -> dict[str, Any]:
     mods: list[dict[str, Any]] = [{"name": poi, "type": "normfactor", "data": None}]
-    if stat is not None:
+    if overall is not None:
+        mods.append({"name": f"{name}_mcstat", "type": "normsys",
+                     "data": {"hi": 1.0 + overall, "lo": max(1.0 - overall, 0.01)}})  # fmt: skip
+    elif stat is not None:
         mods.append({"name": f"staterror_{channel}", "type": "staterror", "data": stat})
     return {"name": name, "data": data, "modifiers": mods}
+
+
+def overall_mc_stat(data: dict[str, list[float]], stat: dict[str, list[float]]) -> float:
+    """sqrt(sum sigma^2) / sum s over every bin of ``data`` (0 for an empty signal)."""
+    total = sum(v for vs in data.values() for v in vs)
+    err2 = sum(e * e for ch in data for e in stat.get(ch, []))
+    return math.sqrt(err2) / total if total > 0 else 0.0
 
 
 def with_signal(
@@ -90,6 +112,7 @@ def with_signal(
     data: dict[str, list[float]],
     stat: dict[str, list[float]] | None,
     where: str,
+    mc_stat: str = "per_bin",
 ) -> dict[str, Any]:
     """A copy of the workspace spec with ``sample`` replaced/added in the channels of ``data``.
 
@@ -97,6 +120,7 @@ def with_signal(
     """
     out = copy.deepcopy(ws_spec)
     channels = {c["name"]: c for c in out["channels"]}
+    overall = overall_mc_stat(data, stat) if stat is not None and mc_stat == "overall" else None
     for ch, values in data.items():
         if ch not in channels:
             raise LikelihoodError(
@@ -112,7 +136,9 @@ def with_signal(
             )
         c["samples"] = [s for s in c["samples"] if s["name"] != sample]
         c["samples"].append(
-            signal_sample(sample, poi, ch, list(values), stat[ch] if stat is not None else None)
+            signal_sample(
+                sample, poi, ch, list(values), stat[ch] if stat is not None else None, overall
+            )
         )
     return out
 

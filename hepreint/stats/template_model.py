@@ -44,6 +44,8 @@ class TemplateSample:
     normsys: tuple[float, float] | None = None
     #: multiplied by the solved background scale
     scaled: bool = True
+    #: its MC statistics enter the model (per_channel: the backgrounds' shared uncertainty)
+    mc_stat: bool = True
     #: each channel's yields and MC stat errors (filled by :func:`template_workspace`)
     yields: dict[str, list[float]] = field(default_factory=dict)
     stat: dict[str, list[float]] = field(default_factory=dict)
@@ -72,10 +74,18 @@ def template_workspace(
     modelling: float = 0.0,
     channels: Sequence[str] | None = None,
     nominal: Mapping[str, float] | None = None,
+    mc_stat: str = "per_bin",
 ) -> dict[str, Any]:
     """The workspace: every sample in every channel (``channels``: a subset), scaled samples
-    times ``scale``; staterror = MC stat (+) ``modelling`` x yield; the observations are the
-    expectation with each normfactor at ``nominal`` (default 1)."""
+    times ``scale``; the observations are the expectation with each normfactor at ``nominal``
+    (default 1).
+
+    ``mc_stat``: ``per_bin``, a staterror per bin = MC stat (+) ``modelling`` x yield;
+    ``per_channel``, one normsys per channel on the samples with ``mc_stat`` set, of relative
+    size sqrt(sum of their MC stat^2 + (modelling x their yield)^2) / their yield over the
+    channel's bins: a parameter per channel instead of per bin, because pyhf's numpy backend
+    fits (finite-difference gradients) cost minutes with a parameter per bin of a 50-bin model.
+    """
     chans, obs = [], []
     for c in spec.channels:
         if channels is not None and c.channel not in channels:
@@ -87,9 +97,13 @@ def template_workspace(
             y = [k * v for v in s.yields[c.channel]]
             err = [math.hypot(k * e, modelling * v) for e, v in zip(s.stat[c.channel], y,
                                                                      strict=True)]  # fmt: skip
-            mods: list[dict[str, Any]] = [
-                {"name": f"staterror_{c.channel}", "type": "staterror", "data": err}
-            ]
+            mods: list[dict[str, Any]] = []
+            if mc_stat == "per_bin":
+                mods.append({"name": f"staterror_{c.channel}", "type": "staterror", "data": err})
+            elif s.mc_stat:
+                r = _channel_mc_stat(samples, c.channel, scale, modelling)
+                mods.append({"name": f"mcstat_{c.channel}", "type": "normsys",
+                             "data": {"hi": 1.0 + r, "lo": max(1.0 - r, 0.01)}})  # fmt: skip
             if s.normfactor:
                 mods.append({"name": s.normfactor, "type": "normfactor", "data": None})
             if s.normsys:
@@ -102,12 +116,28 @@ def template_workspace(
         for i, t in enumerate(total):  # a positive expectation in every bin (pyhf needs it)
             if t < FLOOR:
                 last["data"][i] += FLOOR
-                last["modifiers"][0]["data"][i] = max(last["modifiers"][0]["data"][i], FLOOR)
+                for m in last["modifiers"]:
+                    if m["type"] == "staterror":
+                        m["data"][i] = max(m["data"][i], FLOOR)
                 total[i] += FLOOR
         chans.append({"name": c.channel, "samples": entries})
         obs.append({"name": c.channel, "data": total})
     return {"channels": chans, "observations": obs, "measurements": measurements,
             "version": "1.0.0"}  # fmt: skip
+
+
+def _channel_mc_stat(
+    samples: Sequence[TemplateSample], channel: str, scale: float, modelling: float
+) -> float:
+    y = e2 = 0.0
+    for s in samples:
+        if not s.mc_stat:
+            continue
+        k = scale if s.scaled else 1.0
+        for v, e in zip(s.yields[channel], s.stat[channel], strict=True):
+            y += k * v
+            e2 += (k * e) ** 2
+    return math.sqrt(e2 + (modelling * y) ** 2) / y if y > 0 else 0.0
 
 
 def measurement(
