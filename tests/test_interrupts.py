@@ -48,21 +48,31 @@ def test_signal_keeps_finished_events(
 ) -> None:
     dask = "dask" in extra  # a Dask cluster takes seconds to start: more input, a later signal
     files = _inputs(example_sample, tmp_path, 36 if dask else 12)
-    out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hepreint", "run", str(ROOT / "analyses" / "ttHbb"), *files,
-         "--batch-size", "10", "-q", "-o", str(out), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    deadline = time.time() + 120
-    # wait until events are being processed (the first batches take a few seconds)
-    time.sleep(20 if dask else 8)
-    kids = _children(proc.pid)
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=max(5, deadline - time.time()))
-    assert proc.returncode == code, err
-    assert f"interrupted by {signal.Signals(sig).name}" in err
-    assert "Traceback" not in err and "WARNING" not in err
+    # wait until events are being processed (the first batches take a few seconds, more on a
+    # loaded machine), then signal: a signal before the first batch finished leaves nothing to keep
+    # ("after 0 events", no results.json), which tests nothing, so then the same run is redone
+    # with twice the wait (each attempt starts a fresh process and output directory)
+    wait = 20.0 if dask else 8.0
+    kids: list[int] = []
+    for attempt in range(4):
+        out = tmp_path / f"out{attempt}"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hepreint", "run", str(ROOT / "analyses" / "ttHbb"), *files,
+             "--batch-size", "10", "-q", "-o", str(out), *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.time() + 120
+        time.sleep(wait)
+        kids += _children(proc.pid)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=max(5, deadline - time.time()))
+        assert proc.returncode == code, err
+        assert f"interrupted by {signal.Signals(sig).name}" in err
+        assert "Traceback" not in err and "WARNING" not in err
+        if "after 0 events" not in err:
+            break
+        assert not (out / "results.json").exists()  # nothing finished: nothing written
+        wait *= 2
     doc = json.loads((out / "results.json").read_text())
     jsonschema.validate(doc, load_schema("results"))
     assert doc["status"] == "partial"
