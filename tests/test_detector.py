@@ -128,6 +128,7 @@ def test_same_seed_same_results_for_batch_sizes_and_different_seed_differs(
     assert a.provenance["seed"] == 5 and a.provenance["detector"]["name"] == "atlas-run2"
 
 
+@pytest.mark.slow  # a process pool (the fast lane leaves executors out; README)
 def test_one_and_two_workers_give_bit_identical_smeared_results(example_sample: Path) -> None:
     # workers rebuild the analyses themselves: each must get the run's detectors and tagging,
     # not the analysis' default
