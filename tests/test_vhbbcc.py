@@ -1,11 +1,12 @@
-"""analyses/VHbbcc: the ATLAS VH(bb/cc) legacy selection (arXiv:2410.19611), first part.
+"""analyses/VHbbcc: the ATLAS VH(bb/cc) legacy selection (arXiv:2410.19611).
 
 Fast: the spec loads, is listed, its regions cover channels x jets x categories x Delta R
 regions with the published pT(V) edges, every cut and derived number cites a source, and the
 truth STXS regions partition the events (on the shipped ttH example at truth level). Slow: small
-WH(bb) and ZH(bb) samples through the analysis at detector and truth level: the channels get the
-events their V decays allow, and truth tagging agrees with direct tagging on the 2-b category
-within the binomial spread of the direct tags.
+WH(bb), ZH(bb) and ZH(cc) samples through the analysis at detector and truth level: the channels
+get the events their V decays allow, and truth tagging agrees with direct tagging on the 2-b and
+the 2-c categories within the binomial spread of the direct tags. The BDTs and the likelihood
+are tested in tests/test_vhbbcc_bdt_likelihood.py.
 """
 
 from __future__ import annotations
@@ -53,13 +54,14 @@ def raw() -> dict[str, Any]:
 def test_spec_loads_and_is_listed(spec: hepreint.Analysis, raw: dict[str, Any]) -> None:
     assert VH in list_analyses()
     assert raw["metadata"]["status"] == "unvalidated" and raw["metadata"]["arxiv"] == "2410.19611"
-    assert "networks" not in raw and "likelihood" not in raw, "BDTs and likelihood come later"
+    assert set(raw["networks"]) == {"BDT_VH_0L", "BDT_VH_1L", "BDT_VH_2L"}
+    assert raw["likelihood"]["kind"] == "calibrated"
     r = CliRunner().invoke(cli, ["list"])
     assert r.exit_code == 0
     line = next(x for x in r.output.splitlines() if x.startswith("VHbbcc "))
     assert "2410.19611" in line and "unvalidated" in line
     readme = (VH / "README.md").read_text()
-    assert "not preserved yet" in readme and "BDT" in readme and "likelihood" in readme
+    assert "SURROGATE" in readme and "calibrated approximation" in readme
 
 
 def test_regions_cover_channels_jets_categories(raw: dict[str, Any]) -> None:
@@ -153,14 +155,15 @@ def _channel_sum(regions: dict[str, Any], ch: str) -> float:
 def test_small_wh_zh_samples(tmp_path: Path, spec: hepreint.Analysis) -> None:
     """150 WH(bb) + 150 ZH(bb) events: W events in 1-lepton, Z events in 0/2-lepton, none of
     the W events in 2-lepton; STXS partitions both; truth tagging = direct tagging on the 2-b
-    category within the binomial spread of the direct tags."""
+    category within the binomial spread of the direct tags, and on the 2-c category (the b-veto
+    is the tag requirement there; the c-tags are weights in both) on 200 ZH(cc) events."""
     pytest.importorskip("pythia8mc")
     from hepreint.generate import generate
 
     files = {}
-    for proc, seed in (("WH_bb", 21), ("ZH_bb", 22)):
+    for proc, seed, n in (("WH_bb", 21, 150), ("ZH_bb", 22, 150), ("ZH_cc", 23, 200)):
         files[proc] = tmp_path / f"{proc}.hepmc3.gz"
-        generate(proc, 150, seed, files[proc], prune=True)
+        generate(proc, n, seed, files[proc], prune=True)
 
     def run(proc: str, **kw: Any) -> dict[str, Any]:
         return _regions(hepreint.run(spec, [files[proc]], hepreint.RunOptions(seed=5, **kw)))
@@ -176,7 +179,7 @@ def test_small_wh_zh_samples(tmp_path: Path, spec: hepreint.Analysis) -> None:
             assert sum(_sumw(regions, n)[0] for n in STXS_PARTITION if other in n) == 0
     # the 2-b category at the tag step, all channels and jet multiplicities (disjoint events)
     bb = [f"{ch}_{nj}_bb" for ch, njs in CHANNELS.items() for nj in njs]
-    for proc in files:
+    for proc in ("WH_bb", "ZH_bb"):
         direct, truth = run(proc, tagging="direct"), run(proc, tagging="truth")
         n_direct = sum(_sumw(direct, r, "two_b")[0] for r in bb)
         s, s2 = (sum(x) for x in zip(*(_sumw(truth, r, "two_b") for r in bb), strict=True))
@@ -184,3 +187,12 @@ def test_small_wh_zh_samples(tmp_path: Path, spec: hepreint.Analysis) -> None:
         # draws: variance sum p (1 - p) = s - s2 (unit event weights)
         sigma = math.sqrt(max(s - s2, 0.0))
         assert s > 0 and abs(n_direct - s) < 3 * sigma, (proc, n_direct, s, sigma)
+    # the 2-c category (ccTT + ccTL weights) at its weight step, the three channels (disjoint)
+    cc = [f"{ch}_cc2_SR" for ch in CHANNELS]
+    direct, truth = run("ZH_cc", tagging="direct"), run("ZH_cc", tagging="truth")
+    d, d2 = (sum(x) for x in zip(*(_sumw(direct, r, "cc_2c") for r in cc), strict=True))
+    t, t2 = (sum(x) for x in zip(*(_sumw(truth, r, "cc_2c") for r in cc), strict=True))
+    # event weight w (the c-tag probability) times the b-veto: truth w p, direct w Bernoulli(p);
+    # variance sum w^2 p (1 - p) = E[direct sumw2] - truth sumw2
+    sigma = math.sqrt(max(d2 - t2, 0.0)) + 1e-9
+    assert t > 0 and abs(d - t) < 3 * sigma + 0.05 * t, (d, t, sigma)
