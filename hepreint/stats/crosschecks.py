@@ -260,8 +260,11 @@ def _check(ref: dict[str, Any], pred: float, how: str) -> dict[str, Any]:
     }
 
 
-def profile_interval(data: Any, model: pyhf.pdf.Model) -> tuple[float, float]:
-    """Where -2 Δln L = 1 on either side of the best fit (68 % CL, Wilks)."""
+def profile_interval(
+    data: Any, model: pyhf.pdf.Model, reach: float = 3.0
+) -> tuple[float, float]:
+    """Where -2 Δln L = 1 on either side of the best fit (68 % CL, Wilks), searched within
+    ``reach`` of it (a POI far below 0 can make a bin's expectation negative)."""
     bounds = [tuple(b) for b in model.config.suggested_bounds()]
     bounds[model.config.poi_index] = (-5.0, 10.0)
     init = model.config.suggested_init()
@@ -279,6 +282,6 @@ def profile_interval(data: Any, model: pyhf.pdf.Model) -> tuple[float, float]:
         )
         mu0 = float(best[model.config.poi_index])
         f = lambda mu: twice_nll(mu) - float(nll0) - 1.0  # noqa: E731
-        lo = brentq(f, mu0 - 3.0, mu0, xtol=1e-4)
-        hi = brentq(f, mu0, mu0 + 3.0, xtol=1e-4)
+        lo = brentq(f, mu0 - reach, mu0, xtol=1e-4)
+        hi = brentq(f, mu0, mu0 + reach, xtol=1e-4)
     return lo, hi

@@ -178,10 +178,13 @@ def expected_upper_limit(ws: dict[str, Any], m: dict[str, Any]) -> float:
     return float(upper_limit(data, model, guess=5.0).observed)
 
 
-def expected_interval(ws: dict[str, Any], m: dict[str, Any]) -> tuple[float, float]:
-    """The 68 % CL profile-likelihood interval of ``m``'s POI on the observations."""
+def expected_interval(
+    ws: dict[str, Any], m: dict[str, Any], reach: float = 1.0
+) -> tuple[float, float]:
+    """The 68 % CL profile-likelihood interval of ``m``'s POI on the observations, searched
+    within ``reach`` of the best fit."""
     model, data = build_model(with_measurement(ws, m), m["name"], m["config"]["poi"])
-    return profile_interval(data, model)
+    return profile_interval(data, model, reach)
 
 
 def solve_background_scale(
