@@ -178,10 +178,12 @@ def build() -> tuple[BuiltWorkspace, dict[str, Any], dict[str, Any]]:
     refs = _reference()
     m_reint = measurement("reinterpretation", "mu", fixed={s: 1.0 for s in STRENGTHS},
                           bounds=NORMS)  # fmt: skip
+    # VH_SM first: pyhf's CLI (inspect, cls) builds the first measurement, whose POI must be in
+    # the workspace; the user's signal "mu" of "reinterpretation" is patched in by hepreint
     m_sm = measurement("VH_SM", "mu_WHbb", bounds=FREE)
 
     def ws_at(k: float, **kw: Any) -> dict[str, Any]:
-        return template_workspace(samples, spec, [m_reint, m_sm], scale=k, modelling=MODELLING,
+        return template_workspace(samples, spec, [m_sm, m_reint], scale=k, modelling=MODELLING,
                                   mc_stat=MC_STAT, **kw)  # fmt: skip
 
     def free(poi: str) -> dict[str, Any]:
