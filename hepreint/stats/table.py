@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hepreint.stats.limits import LimitResult
 
 
@@ -68,7 +70,34 @@ def limits_table(res: LimitResult, warnings: bool = True) -> str:
                 f" {_f(r.r_obs):>8} {_f(r.r_exp):>8}{star}"
             )
         lines.append("  * best expected region (largest expected r = S/S95)")
+    lines += _calibration(res.likelihood.get("calibration") or {}, tag)
     for w in res.warnings if warnings else []:
         lines.append(f"  warning: {w}")
     lines.append(f"  ({res.seconds:.2f} s)")
     return "\n".join(lines)
+
+
+def _calibration(cal: dict[str, Any], tag: str) -> list[str]:
+    """What the calibrated likelihood was solved on, and the published numbers it re-predicts
+    without being solved on them: how far to trust the limits above."""
+    target = cal.get("target") or {}
+    if not target:
+        return []
+    lines = ["", f"  calibration {tag}: solved on {target.get('id')} = {target.get('value')} "
+             f"{target.get('unit') or ''}".rstrip()]  # fmt: skip
+    for c in cal.get("crosschecks") or []:
+        if "published" in c:
+            pub, ours = _f(c["published"], ".4g"), _f(c.get("predicted"), ".4g")
+        else:
+            p = c.get("published_uncertainty") or c.get("published_interval")
+            o = c.get("predicted_uncertainty") or c.get("predicted_interval")
+            if isinstance(p, dict) and isinstance(o, dict):
+                pub = f"+{_f(p.get('plus'))}/-{_f(p.get('minus'))}"
+                ours = f"+{_f(o.get('plus'))}/-{_f(o.get('minus'))}"
+            elif isinstance(p, list) and isinstance(o, list):
+                pub, ours = f"[{_f(p[0])}, {_f(p[1])}]", f"[{_f(o[0])}, {_f(o[1])}]"
+            else:
+                continue
+        lines.append(f"  cross-check (not used by the calibration) {c.get('id')}: published "
+                     f"{pub}, this likelihood {ours}")  # fmt: skip
+    return lines
