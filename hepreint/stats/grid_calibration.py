@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scipy.optimize import brentq
-
 from hepreint.errors import LikelihoodError
 from hepreint.stats.background_grid import FLOOR, GRID_SCHEMA
 from hepreint.stats.fit import build_model, upper_limit
@@ -25,6 +23,7 @@ from hepreint.stats.mapping import CALIBRATED_LABEL, LikelihoodSpec
 from hepreint.stats.sidecar import META_SCHEMA
 from hepreint.stats.signal import signal_yields, with_signal
 from hepreint.stats.simplified import BuiltWorkspace, background_workspace
+from hepreint.stats.template_model import solve_log_scale
 
 
 @dataclass
@@ -173,17 +172,10 @@ def solve_scale(
     bracket: tuple[float, float] = (1e-4, 1e4),
 ) -> float:
     """The k for which the expected limit at the signal's point equals ``target_fb``."""
-
-    def f(log_k: float) -> float:
-        return math.log(expected_limit_fb(grid, spec, signal_doc, math.exp(log_k)) / target_fb)
-
-    lo, hi = (math.log(b) for b in bracket)
-    f_lo, f_hi = f(lo), f(hi)
-    if f_lo * f_hi > 0:
-        raise LikelihoodError(
-            f"calibration: the expected limit stays on one side of {target_fb:g} fb for "
-            f"background scales {bracket[0]:g}-{bracket[1]:g} (limits "
-            f"{target_fb * math.exp(f_lo):.3g}-{target_fb * math.exp(f_hi):.3g} fb): this "
-            "target cannot be reached by scaling the background"
-        )
-    return math.exp(brentq(f, lo, hi, xtol=1e-3))
+    return solve_log_scale(
+        lambda k: expected_limit_fb(grid, spec, signal_doc, k),
+        target_fb,
+        bracket,
+        "the expected limit",
+        " fb",
+    )

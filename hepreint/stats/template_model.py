@@ -193,18 +193,32 @@ def solve_background_scale(
     target: float,
     bracket: tuple[float, float] = (0.01, 100.0),
 ) -> float:
-    """The scale k of the backgrounds with ``value(make(k)) == target`` (root in log k)."""
+    """The scale k of the backgrounds with ``value(make(k)) == target``."""
+    return solve_log_scale(lambda k: value(make(k)), target, bracket, "the calibrated number")
+
+
+def solve_log_scale(
+    fn: Callable[[float], float],
+    target: float,
+    bracket: tuple[float, float],
+    what: str,
+    unit: str = "",
+) -> float:
+    """The k with ``fn(k) == target`` (both positive), root of log(fn/target) in log k: the one
+    solver of hepreint's calibrations (a background scale against a significance or a limit)."""
 
     def f(log_k: float) -> float:
         with pywarnings.catch_warnings():
             pywarnings.simplefilter("ignore", RuntimeWarning)
-            return value(make(math.exp(log_k))) - target
+            return math.log(fn(math.exp(log_k)) / target)
 
     lo, hi = (math.log(b) for b in bracket)
     f_lo, f_hi = f(lo), f(hi)
     if f_lo * f_hi > 0:
         raise LikelihoodError(
-            f"calibration: the target {target:g} is not reached for background scales "
-            f"{bracket[0]:g}-{bracket[1]:g} (values {f_lo + target:.3g}, {f_hi + target:.3g})"
+            f"calibration: {what} stays on one side of {target:g}{unit} for background scales "
+            f"{bracket[0]:g}-{bracket[1]:g} ({target * math.exp(f_lo):.3g}-"
+            f"{target * math.exp(f_hi):.3g}{unit}): this target cannot be reached by scaling "
+            "the background"
         )
     return math.exp(brentq(f, lo, hi, xtol=1e-3))
