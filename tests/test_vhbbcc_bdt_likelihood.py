@@ -1,11 +1,12 @@
 """analyses/VHbbcc: the BDT surrogates and the calibrated likelihood.
 
 Fast: each BDT card opens (sha256, graph against the card, its test vectors through onnxruntime)
-and follows its recipe definition; the fitted regions are binned in the BDT of their category;
-the VZ validation regions in the dijet mass; the likelihood maps them onto a workspace that pyhf reads, fixes the SM strengths where a user's
-signal is fitted, and its sidecar records the calibration and the cross-checks (which never
-include the number it was solved on). Slow: pyhf's own CLI on the workspace; a small generated
-WH(bb) sample through the analysis with its BDTs, then ``hepreint limits`` on it.
+and follows its recipe definition; the fitted regions are binned in the BDT of their category
+and the VZ validation regions in the dijet mass; the likelihood maps them onto a workspace that
+pyhf reads, fixes the SM strengths where a user's signal is fitted, and its sidecar records the
+calibration and the cross-checks (which never include the number it was solved on). Slow:
+pyhf's own CLI on the workspace; a small generated WH(bb) sample through the analysis with its
+BDTs, then ``hepreint limits`` on it.
 """
 
 from __future__ import annotations
