@@ -1,22 +1,22 @@
 """Recipe of the VH(bb/cc) calibrated likelihood: every sample of models/VHbbcc/samples.py through
-the analysis, one pyhf sample per process, one background scale solved on one published number.
+the analysis, the SM VH and VZ samples with their strengths, one background scale solved on one
+published number.
 
     python models/VHbbcc/likelihood.py          # writes analyses/VHbbcc/likelihood/*
 
 Model (likelihood/README.md): the channels of ``likelihood.channels`` in analysis.yaml (the BDT
-signal regions in pT(V) and the Delta R control regions); samples WH(bb), ZH(bb), VH(cc) with
-their strengths, VZ with its own, ttbar, W+jets and Z+jets with free normalisations (the
-control regions fix them), single top with a 15 % prior; MC statistics (+) a 5 % modelling term,
-one parameter per channel; observations = the SM expectation (all strengths 1).
+signal regions in pT(V) and the Delta R control regions); samples WH(bb), ZH(bb), VH(cc) and VZ
+with their strengths, and a background = k x their SM expectation in every bin (equal S/B): the
+LO background samples (ttbar, W/Z+jets, single top; they train the BDTs) are far too sparse for
+a per-bin background, and what they give is recorded (mc_background_summary). MC statistics (+)
+a 5 % modelling term, one parameter per channel; observations = the SM expectation.
 
-Calibration: ONE scale k of the reducible backgrounds (ttbar, W/Z+jets, single top: LO Pythia
-without the heavy-flavour K-factors, fakes or data-driven corrections of the analysis) so that
-the median expected WH(bb) significance is the published 5.5 sigma (arXiv:2410.19611 abstract,
-trust A). The cross-checks it did not use: ZH(bb) expected significance (5.6 sigma), the
-expected VH(cc) limit (10.6 x SM), the VH(bb) strength uncertainty (0.16, talk, trust B) and the
-VZ(cc) expected significance of the 2022 VH(cc) analysis (2.2 sigma, trust A, 139 fb^-1).
-Every sample is run with truth tagging (the analysis' hybrid tagging: each event enters the
-b- and c-tag categories with its probability, which the small samples need).
+Calibration: k so that the median expected WH(bb) significance is the published 5.5 sigma
+(arXiv:2410.19611 abstract, trust A). The cross-checks it did not use: ZH(bb) expected
+significance (5.6 sigma), the expected VH(cc) limit (10.6 x SM), the VH(bb) strength uncertainty
+(0.16, talk, trust B) and the VZ(cc) expected significance of the 2022 VH(cc) analysis (2.2
+sigma, trust A, 139 fb^-1). Every sample is run with truth tagging (each event enters the b- and
+c-tag categories with its probability, which the small samples need).
 """
 
 from __future__ import annotations
