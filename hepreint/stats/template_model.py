@@ -92,6 +92,7 @@ def template_workspace(
             continue
         total = [0.0] * len(c.regions)
         entries: list[dict[str, Any]] = []
+        r = _channel_mc_stat(samples, c.channel, scale, modelling)  # per_channel only
         for s in samples:
             k = scale if s.scaled else 1.0
             y = [k * v for v in s.yields[c.channel]]
@@ -101,7 +102,6 @@ def template_workspace(
             if mc_stat == "per_bin":
                 mods.append({"name": f"staterror_{c.channel}", "type": "staterror", "data": err})
             elif s.mc_stat:
-                r = _channel_mc_stat(samples, c.channel, scale, modelling)
                 mods.append({"name": f"mcstat_{c.channel}", "type": "normsys",
                              "data": {"hi": 1.0 + r, "lo": max(1.0 - r, 0.01)}})  # fmt: skip
             if s.normfactor:
